@@ -1,0 +1,136 @@
+// Names for enums (export, logs, errors) and the zeroed-event constructor. Cold path.
+#include "engine/event.hpp"
+
+#include <cstring>
+
+namespace sequent {
+
+Event make_event(EventType type, Source source, InstrumentId instrument, TimeNs event_ns) noexcept {
+  Event e;
+  std::memset(static_cast<void*>(&e), 0, sizeof(e));
+  e.header.type = type;
+  e.header.source = source;
+  e.header.instrument = instrument;
+  e.header.event_ns = event_ns;
+  return e;
+}
+
+std::string_view to_string(Side s) noexcept {
+  switch (s) {
+    case Side::kBuy: return "buy";
+    case Side::kSell: return "sell";
+    case Side::kNone: break;
+  }
+  return "none";
+}
+
+std::string_view to_string(OrderType t) noexcept {
+  switch (t) {
+    case OrderType::kMarket: return "market";
+    case OrderType::kLimit: return "limit";
+    case OrderType::kLimitMaker: return "limit_maker";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(TimeInForce t) noexcept {
+  switch (t) {
+    case TimeInForce::kGtc: return "gtc";
+    case TimeInForce::kIoc: return "ioc";
+    case TimeInForce::kFok: return "fok";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(Liquidity l) noexcept {
+  switch (l) {
+    case Liquidity::kMaker: return "maker";
+    case Liquidity::kTaker: return "taker";
+    case Liquidity::kNone: break;
+  }
+  return "none";
+}
+
+std::string_view to_string(EventType t) noexcept {
+  switch (t) {
+    case EventType::kNone: return "none";
+    case EventType::kTrade: return "trade";
+    case EventType::kQuote: return "quote";
+    case EventType::kBar: return "bar";
+    case EventType::kExecReport: return "exec_report";
+    case EventType::kOrderDenied: return "order_denied";
+    case EventType::kAdmin: return "admin";
+    case EventType::kTimer: return "timer";
+    case EventType::kOrderIntent: return "order_intent";
+    case EventType::kOrderNew: return "order_new";
+    case EventType::kOrderCancel: return "order_cancel";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(Source s) noexcept {
+  switch (s) {
+    case Source::kNone: return "none";
+    case Source::kSimMarket: return "sim_market";
+    case Source::kSimVenue: return "sim_venue";
+    case Source::kConsole: return "console";
+    case Source::kTimer: return "timer";
+    case Source::kInternal: return "internal";
+    case Source::kFile: return "file";
+    case Source::kStrategy: return "strategy";
+    case Source::kRisk: return "risk";
+    case Source::kRouter: return "router";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(ExecType t) noexcept {
+  switch (t) {
+    case ExecType::kNew: return "new";
+    case ExecType::kPartialFill: return "partial_fill";
+    case ExecType::kFill: return "fill";
+    case ExecType::kCanceled: return "canceled";
+    case ExecType::kRejected: return "rejected";
+    case ExecType::kExpired: return "expired";
+    case ExecType::kCancelRejected: return "cancel_rejected";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(RejectReason r) noexcept {
+  switch (r) {
+    case RejectReason::kNone: return "none";
+    case RejectReason::kRiskUnknownInstrument: return "risk_unknown_instrument";
+    case RejectReason::kRiskMaxOrderQty: return "risk_max_order_qty";
+    case RejectReason::kRiskMaxOrderNotional: return "risk_max_order_notional";
+    case RejectReason::kRiskNoReferencePrice: return "risk_no_reference_price";
+    case RejectReason::kRiskHalted: return "risk_halted";
+    case RejectReason::kRiskBadQuantity: return "risk_bad_quantity";
+    case RejectReason::kVenueUnknownInstrument: return "venue_unknown_instrument";
+    case RejectReason::kVenueInvalidQuantity: return "venue_invalid_quantity";
+    case RejectReason::kVenueInvalidPrice: return "venue_invalid_price";
+    case RejectReason::kVenueNoLiquidity: return "venue_no_liquidity";
+    case RejectReason::kVenueUnknownOrder: return "venue_unknown_order";
+    case RejectReason::kVenueDuplicateOrder: return "venue_duplicate_order";
+    case RejectReason::kVenueWouldTake: return "venue_would_take";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(AdminCommand c) noexcept {
+  switch (c) {
+    case AdminCommand::kNone: return "none";
+    case AdminCommand::kKillSwitch: return "kill_switch";
+    case AdminCommand::kResume: return "resume";
+    case AdminCommand::kCancelAll: return "cancel_all";
+    case AdminCommand::kFlatten: return "flatten";
+    case AdminCommand::kSetRiskLimit: return "set_risk_limit";
+    case AdminCommand::kStrategyStart: return "strategy_start";
+    case AdminCommand::kStrategyStop: return "strategy_stop";
+    case AdminCommand::kSetStrategyParam: return "set_strategy_param";
+    case AdminCommand::kDenied: return "denied";
+  }
+  return "unknown";
+}
+
+}  // namespace sequent

@@ -1,0 +1,207 @@
+// The one fixed-size event that every input, stage-to-stage message and output is carried in.
+//
+// Layout: a 32-byte header (seq, event time, receive time, type, source, flags, instrument,
+// aux) and a 96-byte payload union: 128 bytes, two cache lines, trivially copyable, no pointers.
+// Why 128 and not 64: an execution report needs client order id, venue order id, venue trade
+// id, last price, last quantity, cumulative and leaves quantity and fee (8 × 8 bytes) plus
+// exec type, side, liquidity and reason; with the 28 bytes of header the issue names, that
+// cannot fit 64 bytes without splitting a fill across events or dropping fields. See
+// docs/architecture.md ("Event size").
+//
+// Inputs (market data, execution reports, admin commands, timers, risk denials fed back) get
+// their seq and recv_ns from the Sequencer. Events produced by stages (order intents, orders,
+// denials on their way out) carry kDerived in flags and the seq/recv_ns of the input that caused
+// them (their "origin").
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include "engine/fixed_point.hpp"
+#include "engine/types.hpp"
+
+namespace sequent {
+
+enum class EventType : std::uint8_t {
+  kNone = 0,
+  // inputs: sequenced and (from the journal issue on) journaled
+  kTrade = 1,        // TradePayload
+  kQuote = 2,        // QuotePayload (top of book)
+  kBar = 3,          // BarPayload (historical bars; live bars are aggregated in the core)
+  kExecReport = 10,  // ExecReportPayload, from a venue
+  kOrderDenied = 11, // OrderPayload + reason: pre-trade risk refused an intent (fed back)
+  kAdmin = 20,       // AdminPayload, operator command with its user
+  kTimer = 21,       // TimerPayload
+  // derived: produced by stages, travel downstream, never sequenced as inputs
+  kOrderIntent = 40, // OrderPayload: strategy → risk
+  kOrderNew = 41,    // OrderPayload: risk-approved order → router → venue
+  kOrderCancel = 42, // OrderPayload (client_order_id only matters): cancel request
+};
+
+enum class Source : std::uint8_t {
+  kNone = 0,
+  kSimMarket = 1,   // built-in simulated market data
+  kSimVenue = 2,    // built-in simulated venue (execution reports)
+  kConsole = 3,     // admin console / operator
+  kTimer = 4,
+  kInternal = 5,    // the core's own feedback (risk denials)
+  kFile = 6,        // historical data files
+  kStrategy = 10,   // derived events
+  kRisk = 11,
+  kRouter = 12,
+};
+
+// Header flag bits.
+inline constexpr std::uint8_t kFlagDerived = 0x01;  // produced by a stage; seq = origin seq
+
+enum class ExecType : std::uint8_t {
+  kNew = 1,            // venue acknowledged the order
+  kPartialFill = 2,
+  kFill = 3,           // final fill: order complete
+  kCanceled = 4,
+  kRejected = 5,
+  kExpired = 6,
+  kCancelRejected = 7, // cancel refused (order unknown or already done)
+};
+
+// Stable reason codes: numbers never change meaning (they are journaled and exported).
+enum class RejectReason : std::uint16_t {
+  kNone = 0,
+  // pre-trade risk (1xx)
+  kRiskUnknownInstrument = 100,
+  kRiskMaxOrderQty = 101,
+  kRiskMaxOrderNotional = 102,
+  kRiskNoReferencePrice = 103,
+  kRiskHalted = 104,
+  kRiskBadQuantity = 105,
+  // venue (2xx)
+  kVenueUnknownInstrument = 200,
+  kVenueInvalidQuantity = 201,
+  kVenueInvalidPrice = 202,
+  kVenueNoLiquidity = 203,
+  kVenueUnknownOrder = 204,
+  kVenueDuplicateOrder = 205,
+  kVenueWouldTake = 206,  // limit-maker order would cross
+};
+
+enum class AdminCommand : std::uint8_t {
+  kNone = 0,
+  kKillSwitch = 1,
+  kResume = 2,
+  kCancelAll = 3,
+  kFlatten = 4,
+  kSetRiskLimit = 5,
+  kStrategyStart = 6,
+  kStrategyStop = 7,
+  kSetStrategyParam = 8,
+  kDenied = 9,  // a refused request, journaled for audit
+};
+
+struct TradePayload {
+  Price price;
+  Qty qty;
+  std::uint64_t trade_id;
+  Side aggressor;
+};
+
+struct QuotePayload {
+  Price bid_price;
+  Qty bid_qty;
+  Price ask_price;
+  Qty ask_qty;
+};
+
+struct BarPayload {  // header event_ns = bar open time
+  Price open, high, low, close;
+  Qty volume;
+  TimeNs interval_ns;
+};
+
+struct ExecReportPayload {
+  ClientOrderId client_order_id;
+  std::uint64_t venue_order_id;
+  std::uint64_t trade_id;  // venue trade id for fills, 0 otherwise
+  Price last_price;
+  Qty last_qty;
+  Qty cum_qty;
+  Qty leaves_qty;
+  Money fee;               // in the quote currency, >= 0 is a cost
+  ExecType exec_type;
+  Side side;
+  Liquidity liquidity;
+  RejectReason reason;
+};
+
+struct OrderPayload {
+  ClientOrderId client_order_id;
+  Price price;             // limit price; reference price for market orders (may be 0)
+  Qty qty;
+  StrategyId strategy_id;
+  Side side;
+  OrderType order_type;
+  TimeInForce tif;
+  RejectReason reason;     // kOrderDenied only
+};
+
+struct AdminPayload {
+  UserId user_id;
+  AdminCommand command;
+  std::uint8_t arg_code;   // command-specific selector (limit or parameter id)
+  std::int64_t arg_value;  // command-specific value (fixed-point raw when a quantity/price)
+  std::uint32_t request_id;
+};
+
+struct TimerPayload {
+  std::uint32_t timer_id;
+};
+
+struct EventHeader {
+  Seq seq;
+  TimeNs event_ns;  // when it happened, from the source
+  TimeNs recv_ns;   // when the sequencer stamped it
+  EventType type;
+  Source source;
+  std::uint8_t flags;
+  std::uint8_t reserved;
+  InstrumentId instrument;
+  std::uint16_t reserved2;
+  std::uint32_t aux;  // type-specific small field (unused: 0)
+};
+
+struct alignas(64) Event {
+  EventHeader header;
+  union Payload {
+    TradePayload trade;
+    QuotePayload quote;
+    BarPayload bar;
+    ExecReportPayload exec;
+    OrderPayload order;
+    AdminPayload admin;
+    TimerPayload timer;
+    unsigned char bytes[96];
+  } payload;
+
+  Seq seq() const noexcept { return header.seq; }
+  EventType type() const noexcept { return header.type; }
+  InstrumentId instrument() const noexcept { return header.instrument; }
+  bool derived() const noexcept { return (header.flags & kFlagDerived) != 0; }
+};
+
+static_assert(sizeof(EventHeader) == 32, "EventHeader must stay 32 bytes: the payload starts at offset 32");
+static_assert(sizeof(Event) == 128, "Event is two cache lines; see docs/architecture.md before changing");
+static_assert(std::is_trivially_copyable_v<Event>, "Event is copied by memcpy into rings and the journal");
+static_assert(std::is_standard_layout_v<Event>, "Event layout is the journal's binary record");
+static_assert(offsetof(Event, payload) == 32, "payload offset is part of the binary layout");
+
+// A zeroed event of the given type (all bytes zero, so padding hashes and journals identically).
+Event make_event(EventType type, Source source, InstrumentId instrument, TimeNs event_ns) noexcept;
+
+std::string_view to_string(EventType t) noexcept;
+std::string_view to_string(Source s) noexcept;
+std::string_view to_string(ExecType t) noexcept;
+std::string_view to_string(RejectReason r) noexcept;
+std::string_view to_string(AdminCommand c) noexcept;
+
+}  // namespace sequent
