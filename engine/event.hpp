@@ -1,7 +1,6 @@
 // The one fixed-size event that every input, stage-to-stage message and output is carried in.
 //
-// Layout: a 32-byte header (seq, event time, receive time, type, source, flags, instrument,
-// aux) and a 96-byte payload union: 128 bytes, two cache lines, trivially copyable, no pointers.
+// Layout: a 32-byte header (seq, event time, receive time, type, source, flags, instrument) and a 96-byte payload union: 128 bytes, two cache lines, trivially copyable, no pointers.
 // Why 128 and not 64: an execution report needs client order id, venue order id, venue trade
 // id, last price, last quantity, cumulative and leaves quantity and fee (8 × 8 bytes) plus
 // exec type, side, liquidity and reason; with the 28 bytes of header the issue names, that
@@ -76,6 +75,7 @@ enum class RejectReason : std::uint16_t {
   kRiskNoReferencePrice = 103,
   kRiskHalted = 104,
   kRiskBadQuantity = 105,
+  kRiskMaxOpenOrders = 106,  // the order table is full
   // venue (2xx)
   kVenueUnknownInstrument = 200,
   kVenueInvalidQuantity = 201,
@@ -167,12 +167,13 @@ struct EventHeader {
   std::uint8_t reserved;
   InstrumentId instrument;
   std::uint16_t reserved2;
-  std::uint32_t aux;  // type-specific small field (unused: 0)
 };
 
 struct alignas(64) Event {
   EventHeader header;
   union Payload {
+    Payload() noexcept : bytes{} {}  // zeroed; copies stay trivial (memcpy)
+    unsigned char bytes[96];
     TradePayload trade;
     QuotePayload quote;
     BarPayload bar;
@@ -180,7 +181,6 @@ struct alignas(64) Event {
     OrderPayload order;
     AdminPayload admin;
     TimerPayload timer;
-    unsigned char bytes[96];
   } payload;
 
   Seq seq() const noexcept { return header.seq; }

@@ -78,11 +78,11 @@ ParseStatus parse_fixed_raw(std::string_view text, std::int64_t& raw_out, Roundi
     return ParseStatus::kOk;
   }
   if (keep > 19 + 1) return ParseStatus::kOutOfRange;
-  unsigned __int128 acc = 0;
+  UInt128 acc = 0;
   for (long k = 0; k < keep; ++k) {
     unsigned d = (static_cast<std::size_t>(k) < count && k >= 0) ? digits[k] : 0;
     acc = acc * 10 + d;
-    if (acc > static_cast<unsigned __int128>(std::numeric_limits<std::int64_t>::max()) + 1) {
+    if (acc > static_cast<UInt128>(std::numeric_limits<std::int64_t>::max()) + 1) {
       return ParseStatus::kOutOfRange;
     }
   }
@@ -109,7 +109,7 @@ ParseStatus parse_fixed_raw(std::string_view text, std::int64_t& raw_out, Roundi
     bool round_up = first_dropped > 5 || (first_dropped == 5 && (rest_nonzero || (acc % 2 == 1)));
     if (round_up) acc += 1;
   }
-  const unsigned __int128 max_pos = static_cast<unsigned __int128>(std::numeric_limits<std::int64_t>::max());
+  const UInt128 max_pos = static_cast<UInt128>(std::numeric_limits<std::int64_t>::max());
   if (negative) {
     if (acc > max_pos + 1) return ParseStatus::kOutOfRange;
     raw_out = acc == max_pos + 1 ? std::numeric_limits<std::int64_t>::min()

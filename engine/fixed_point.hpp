@@ -8,7 +8,7 @@
 //   Money n = notional(p, q);                  // 1.5, rounded half to even at 8 decimals
 //
 // Money is never accumulated in floating point. Products that need more than 64 bits go through
-// __int128 (see notional()); to_double() exists only for indicators and reports.
+// Int128 (see notional()); to_double() exists only for indicators and reports.
 #pragma once
 
 #include <compare>
@@ -18,6 +18,10 @@
 #include <string_view>
 
 namespace sequent {
+
+// 128-bit intermediates for products of two fixed-point values (GCC/Clang extension).
+__extension__ typedef __int128 Int128;
+__extension__ typedef unsigned __int128 UInt128;
 
 inline constexpr int kFixedDecimals = 8;
 inline constexpr std::int64_t kFixedScale = 100'000'000;
@@ -59,11 +63,11 @@ using Qty = Fixed<QtyTag>;
 using Money = Fixed<MoneyTag>;
 
 // Divides a 128-bit numerator by a positive denominator, rounding half to even.
-constexpr __int128 div_round_half_even(__int128 num, __int128 den) noexcept {
-  __int128 q = num / den;
-  __int128 r = num % den;
+constexpr Int128 div_round_half_even(Int128 num, Int128 den) noexcept {
+  Int128 q = num / den;
+  Int128 r = num % den;
   if (r == 0) return q;
-  __int128 twice = (r < 0 ? -r : r) * 2;
+  Int128 twice = (r < 0 ? -r : r) * 2;
   bool negative = (num < 0);
   if (twice > den || (twice == den && (q % 2 != 0))) q += negative ? -1 : 1;
   return q;
@@ -71,8 +75,8 @@ constexpr __int128 div_round_half_even(__int128 num, __int128 den) noexcept {
 
 // price × qty in money units, rounded half to even at 8 decimals. Returns the 128-bit value so
 // callers can check range before narrowing (risk compares against limits in 128 bits).
-constexpr __int128 notional128(Price p, Qty q) noexcept {
-  return div_round_half_even(static_cast<__int128>(p.raw()) * q.raw(), kFixedScale);
+constexpr Int128 notional128(Price p, Qty q) noexcept {
+  return div_round_half_even(static_cast<Int128>(p.raw()) * q.raw(), kFixedScale);
 }
 // Narrowing form for everyday amounts (|notional| < 9.2e10 units of the quote currency).
 constexpr Money notional(Price p, Qty q) noexcept {
@@ -80,7 +84,7 @@ constexpr Money notional(Price p, Qty q) noexcept {
 }
 // money × basis points / 10'000, rounded half to even (fees).
 constexpr Money apply_bps(Money m, std::int64_t bps) noexcept {
-  return Money::from_raw(static_cast<std::int64_t>(div_round_half_even(static_cast<__int128>(m.raw()) * bps, 10'000)));
+  return Money::from_raw(static_cast<std::int64_t>(div_round_half_even(static_cast<Int128>(m.raw()) * bps, 10'000)));
 }
 
 enum class ParseStatus : std::uint8_t {

@@ -1,0 +1,162 @@
+#include "engine/order_table.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+
+namespace sequent {
+
+namespace {
+
+using S = OrderStatus;
+constexpr S X = S::kInvalid;
+
+// kTable[from][event]; the refused-cancel column is resolved in transition().
+//                                   Ack                  PartialFill            Fill        CancelRequest     Canceled     Rejected     Expired      CancelRejected
+constexpr std::array<std::array<S, kOrderEventCount>, kOrderStatusCount> kTable{{
+    /* PendingNew      */ {{S::kAcknowledged,    S::kPartiallyFilled,   S::kFilled, S::kPendingCancel, S::kCanceled, S::kRejected, S::kExpired, X}},
+    /* Acknowledged    */ {{S::kAcknowledged,    S::kPartiallyFilled,   S::kFilled, S::kPendingCancel, S::kCanceled, S::kRejected, S::kExpired, X}},
+    /* PartiallyFilled */ {{S::kPartiallyFilled, S::kPartiallyFilled,   S::kFilled, S::kPendingCancel, S::kCanceled, X,            S::kExpired, X}},
+    /* Filled          */ {{X,                   X,                     X,          X,                 X,            X,            X,           X}},
+    /* PendingCancel   */ {{S::kPendingCancel,   S::kPendingCancel,     S::kFilled, S::kPendingCancel, S::kCanceled, S::kRejected, S::kExpired, S::kAcknowledged}},
+    /* Canceled        */ {{X,                   X,                     X,          X,                 X,            X,            X,           X}},
+    /* Rejected        */ {{X,                   X,                     X,          X,                 X,            X,            X,           X}},
+    /* Expired         */ {{X,                   X,                     X,          X,                 X,            X,            X,           X}},
+}};
+
+std::uint64_t mix(std::uint64_t x) noexcept {  // splitmix64 finaliser: spreads seq-derived ids
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+}  // namespace
+
+OrderStatus transition(OrderStatus from, OrderEvent event, bool has_fills) noexcept {
+  const auto f = static_cast<std::size_t>(from);
+  const auto e = static_cast<std::size_t>(event);
+  if (f >= kOrderStatusCount || e >= kOrderEventCount) return S::kInvalid;
+  S to = kTable[f][e];
+  // A refused cancel puts the order back where it was before the request.
+  if (event == OrderEvent::kCancelRejected && to == S::kAcknowledged && has_fills) to = S::kPartiallyFilled;
+  return to;
+}
+
+std::string_view to_string(OrderStatus s) noexcept {
+  switch (s) {
+    case S::kPendingNew: return "pending_new";
+    case S::kAcknowledged: return "acknowledged";
+    case S::kPartiallyFilled: return "partially_filled";
+    case S::kFilled: return "filled";
+    case S::kPendingCancel: return "pending_cancel";
+    case S::kCanceled: return "canceled";
+    case S::kRejected: return "rejected";
+    case S::kExpired: return "expired";
+    case S::kInvalid: return "invalid";
+  }
+  return "unknown";
+}
+
+OrderEvent order_event_of(ExecType t) noexcept {
+  switch (t) {
+    case ExecType::kNew: return OrderEvent::kAck;
+    case ExecType::kPartialFill: return OrderEvent::kPartialFill;
+    case ExecType::kFill: return OrderEvent::kFill;
+    case ExecType::kCanceled: return OrderEvent::kCanceled;
+    case ExecType::kRejected: return OrderEvent::kRejected;
+    case ExecType::kExpired: return OrderEvent::kExpired;
+    case ExecType::kCancelRejected: return OrderEvent::kCancelRejected;
+  }
+  return OrderEvent::kRejected;
+}
+
+OrderTable::OrderTable(std::size_t max_orders)
+    : max_orders_(max_orders < 1 ? 1 : max_orders),
+      mask_(std::bit_ceil(max_orders_ * 2) - 1),
+      slots_(new OrderRecord[mask_ + 1]) {}
+
+std::size_t OrderTable::slot_of(ClientOrderId id) const noexcept { return static_cast<std::size_t>(mix(id)) & mask_; }
+
+bool OrderTable::insert(const OrderRecord& r) noexcept {
+  if (r.client_order_id == 0 || size_ >= max_orders_) return false;
+  std::size_t s = slot_of(r.client_order_id);
+  while (slots_[s].client_order_id != 0) {
+    if (slots_[s].client_order_id == r.client_order_id) return false;
+    s = (s + 1) & mask_;
+  }
+  slots_[s] = r;
+  ++size_;
+  return true;
+}
+
+const OrderRecord* OrderTable::find(ClientOrderId id) const noexcept {
+  if (id == 0) return nullptr;
+  std::size_t s = slot_of(id);
+  // The table is never more than half full, so an empty slot ends every probe.
+  while (slots_[s].client_order_id != 0) {
+    if (slots_[s].client_order_id == id) return &slots_[s];
+    s = (s + 1) & mask_;
+  }
+  return nullptr;
+}
+
+OrderRecord* OrderTable::find(ClientOrderId id) noexcept {
+  return const_cast<OrderRecord*>(static_cast<const OrderTable*>(this)->find(id));
+}
+
+bool OrderTable::erase(ClientOrderId id) noexcept {
+  const OrderRecord* found = find(id);
+  if (found == nullptr) return false;
+  // Backward-shift deletion (no tombstones): pull later records of the probe run into the hole
+  // when their home slot allows it, so every remaining record stays reachable.
+  std::size_t hole = static_cast<std::size_t>(found - slots_.get());
+  std::size_t j = hole;
+  for (;;) {
+    j = (j + 1) & mask_;
+    if (slots_[j].client_order_id == 0) break;
+    const std::size_t home = slot_of(slots_[j].client_order_id);
+    // Movable if home is not cyclically within (hole, j].
+    const bool home_in_range = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+    if (!home_in_range) {
+      slots_[hole] = slots_[j];
+      hole = j;
+    }
+  }
+  slots_[hole] = OrderRecord{};
+  --size_;
+  return true;
+}
+
+std::vector<OrderRecord> OrderTable::sorted() const {
+  std::vector<OrderRecord> out;
+  out.reserve(size_);
+  for (std::size_t i = 0; i <= mask_; ++i) {
+    const ClientOrderId k = slots_[i].client_order_id;
+    if (k != 0) out.push_back(slots_[i]);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const OrderRecord& a, const OrderRecord& b) { return a.client_order_id < b.client_order_id; });
+  return out;
+}
+
+void OrderTable::hash_into(StateHasher& h) const {
+  const std::vector<OrderRecord> records = sorted();
+  h.add_u64(records.size());
+  for (const OrderRecord& r : records) {
+    h.add_u64(r.client_order_id);
+    h.add_u16(r.instrument);
+    h.add_u16(r.strategy_id);
+    h.add_byte(static_cast<std::uint8_t>(r.side));
+    h.add_byte(static_cast<std::uint8_t>(r.order_type));
+    h.add_byte(static_cast<std::uint8_t>(r.status));
+    h.add(r.price);
+    h.add(r.qty);
+    h.add(r.cum_qty);
+    h.add_u64(r.venue_order_id);
+  }
+}
+
+}  // namespace sequent

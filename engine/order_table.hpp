@@ -1,0 +1,100 @@
+// Order life cycle (one transition table) and the router's table of working orders.
+//
+// OrderStatus::transition() is the single source of truth for how an order's status moves; every
+// row that is not in the table is refused (kInvalid) and counted by the caller, never applied.
+// Rows worth a comment: fills before the acknowledgement are accepted (venues may report them
+// first); fills after a cancel request keep the order pending-cancel until the venue answers;
+// a refused cancel returns the order to acknowledged / partially filled.
+//
+// OrderTable: fixed-capacity open-addressing map from ClientOrderId to OrderRecord, sized at
+// construction; finished orders are erased. Owned by the router stage's thread; no allocation
+// after construction, a full table is an outcome (insert returns false), not a `new`.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "engine/event.hpp"
+#include "engine/state_hash.hpp"
+
+namespace sequent {
+
+enum class OrderStatus : std::uint8_t {
+  kPendingNew = 0,
+  kAcknowledged,
+  kPartiallyFilled,
+  kFilled,
+  kPendingCancel,
+  kCanceled,
+  kRejected,
+  kExpired,
+  kInvalid,  // not a status: "this transition is not allowed"
+};
+inline constexpr std::size_t kOrderStatusCount = 8;
+
+enum class OrderEvent : std::uint8_t {
+  kAck = 0,
+  kPartialFill,
+  kFill,
+  kCancelRequest,
+  kCanceled,
+  kRejected,
+  kExpired,
+  kCancelRejected,
+};
+inline constexpr std::size_t kOrderEventCount = 8;
+
+constexpr bool is_terminal(OrderStatus s) noexcept {
+  return s == OrderStatus::kFilled || s == OrderStatus::kCanceled || s == OrderStatus::kRejected ||
+         s == OrderStatus::kExpired;
+}
+
+// Next status, or kInvalid. `has_fills` picks the status a refused cancel returns to.
+OrderStatus transition(OrderStatus from, OrderEvent event, bool has_fills) noexcept;
+std::string_view to_string(OrderStatus s) noexcept;
+// Maps a venue execution report to the life-cycle event it represents.
+OrderEvent order_event_of(ExecType t) noexcept;
+
+struct OrderRecord {
+  ClientOrderId client_order_id = 0;  // 0 = empty slot
+  InstrumentId instrument = kNoInstrument;
+  StrategyId strategy_id = 0;
+  Side side = Side::kNone;
+  OrderType order_type = OrderType::kMarket;
+  OrderStatus status = OrderStatus::kPendingNew;
+  Price price;
+  Qty qty;
+  Qty cum_qty;
+  std::uint64_t venue_order_id = 0;
+};
+
+class OrderTable {
+ public:
+  // Capacity rounded up to a power of two, at least 2 × max_orders so probes stay short.
+  explicit OrderTable(std::size_t max_orders);
+
+  // False when the id exists already or the table holds max_orders orders.
+  [[nodiscard]] bool insert(const OrderRecord& r) noexcept;
+  OrderRecord* find(ClientOrderId id) noexcept;
+  const OrderRecord* find(ClientOrderId id) const noexcept;
+  bool erase(ClientOrderId id) noexcept;
+  std::size_t size() const noexcept { return size_; }
+  std::size_t max_orders() const noexcept { return max_orders_; }
+  // Cold: feeds every record in client order id order.
+  void hash_into(StateHasher& h) const;
+  // Cold: the records sorted by client order id.
+  std::vector<OrderRecord> sorted() const;
+
+ private:
+  std::size_t slot_of(ClientOrderId id) const noexcept;
+
+  std::size_t max_orders_;
+  std::size_t mask_;
+  std::unique_ptr<OrderRecord[]> slots_;
+  std::size_t size_ = 0;
+};
+
+}  // namespace sequent

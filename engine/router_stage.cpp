@@ -1,0 +1,126 @@
+#include "engine/router_stage.hpp"
+
+namespace sequent {
+
+RouterStage::RouterStage(const InstrumentRegistry& registry, RouterConfig config)
+    : registry_(&registry), orders_(config.max_open_orders), positions_(registry.size()) {}
+
+void RouterStage::on_event(const Event& e, OutputSink& sink) noexcept {
+  if (e.derived()) {
+    switch (e.type()) {
+      case EventType::kOrderNew: {
+        const OrderPayload& o = e.payload.order;
+        OrderRecord r;
+        r.client_order_id = o.client_order_id;
+        r.instrument = e.instrument();
+        r.strategy_id = o.strategy_id;
+        r.side = o.side;
+        r.order_type = o.order_type;
+        r.status = OrderStatus::kPendingNew;
+        r.price = o.price;
+        r.qty = o.qty;
+        if (!orders_.insert(r)) {
+          // Table full or id reused: refuse locally, as risk would, and report it.
+          Event denied = e;
+          denied.header.type = EventType::kOrderDenied;
+          denied.header.source = Source::kRouter;
+          denied.payload.order.reason = RejectReason::kRiskMaxOpenOrders;
+          ++rejects_total_;
+          bump(counters_.rejects);
+          sink.on_output(denied);
+          return;
+        }
+        ++orders_total_;
+        bump(counters_.orders);
+        sink.on_output(e);
+        return;
+      }
+      case EventType::kOrderCancel: {
+        OrderRecord* r = orders_.find(e.payload.order.client_order_id);
+        if (r == nullptr) return;
+        const OrderStatus next = transition(r->status, OrderEvent::kCancelRequest, r->cum_qty.is_positive());
+        if (next == OrderStatus::kInvalid) return;
+        r->status = next;
+        bump(counters_.cancels);
+        sink.on_output(e);
+        return;
+      }
+      case EventType::kOrderDenied:
+        ++rejects_total_;
+        bump(counters_.rejects);
+        sink.on_output(e);
+        return;
+      default:
+        return;
+    }
+  }
+  last_seq_ = e.seq();
+  switch (e.type()) {
+    case EventType::kTrade:
+      if (e.instrument() < positions_.size()) positions_[e.instrument()].mark(e.payload.trade.price);
+      break;
+    case EventType::kBar:
+      if (e.instrument() < positions_.size()) positions_[e.instrument()].mark(e.payload.bar.close);
+      break;
+    case EventType::kExecReport:
+      on_exec(e);
+      break;
+    default:
+      return;
+  }
+  publish_pnl();
+}
+
+void RouterStage::on_exec(const Event& e) noexcept {
+  const ExecReportPayload& x = e.payload.exec;
+  const bool is_fill = x.exec_type == ExecType::kFill || x.exec_type == ExecType::kPartialFill;
+  // Fills move positions whatever the order table says: the venue traded.
+  if (is_fill && e.instrument() < positions_.size()) {
+    positions_[e.instrument()].apply_fill(x.side, x.last_price, x.last_qty, x.fee);
+    ++fills_total_;
+    bump(counters_.fills);
+  }
+  if (x.exec_type == ExecType::kRejected) {
+    ++rejects_total_;
+    bump(counters_.rejects);
+  }
+  OrderRecord* r = orders_.find(x.client_order_id);
+  if (r == nullptr) {
+    ++invalid_total_;
+    bump(counters_.invalid_reports);
+    return;
+  }
+  if (is_fill) r->cum_qty += x.last_qty;
+  if (x.venue_order_id != 0) r->venue_order_id = x.venue_order_id;
+  const OrderStatus next = transition(r->status, order_event_of(x.exec_type), r->cum_qty.is_positive());
+  if (next == OrderStatus::kInvalid) {
+    ++invalid_total_;
+    bump(counters_.invalid_reports);
+    return;
+  }
+  r->status = next;
+  if (is_terminal(next)) (void)orders_.erase(x.client_order_id);
+}
+
+Money RouterStage::total_net_pnl() const noexcept {
+  Money total;
+  for (const Position& p : positions_) total += p.net_pnl();
+  return total;
+}
+
+void RouterStage::publish_pnl() noexcept {
+  counters_.net_pnl_raw.store(total_net_pnl().raw(), std::memory_order_relaxed);
+}
+
+void RouterStage::hash_into(StateHasher& h) const {
+  h.add_string("router");
+  h.add_u64(last_seq_);
+  h.add_u64(orders_total_);
+  h.add_u64(fills_total_);
+  h.add_u64(rejects_total_);
+  h.add_u64(invalid_total_);
+  for (const Position& p : positions_) p.hash_into(h);
+  orders_.hash_into(h);
+}
+
+}  // namespace sequent

@@ -1,0 +1,105 @@
+// StrategyStage: first stage of the core. Builds bars, runs strategies, emits order intents.
+//
+// Owned by one thread (the strategy thread in `threaded`, the core thread otherwise). For every
+// input it forwards the input downstream first, then any intents it caused, so later stages see
+// one stream in seq order. Each intent is a derived event (kFlagDerived) carrying the input's
+// seq and recv_ns, and a client order id made from that seq (make_client_order_id), so ids are
+// reproducible on replay. State: per slot (instrument) a bar aggregator, a strategy, the
+// strategy's own position from its fills and its working order; all hashed by hash_into().
+// Hot path: no allocation after construction (strategies are built in the constructor).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/bar_aggregator.hpp"
+#include "engine/event.hpp"
+#include "engine/instrument.hpp"
+#include "engine/macd_strategy.hpp"
+#include "engine/result.hpp"
+#include "engine/strategy.hpp"
+
+namespace sequent {
+
+struct StrategySlotConfig {
+  InstrumentId instrument = kNoInstrument;
+  Qty order_qty;
+};
+
+struct StrategyStageConfig {
+  std::string name = "macd";                 // registered strategy name (make_strategy)
+  StrategyId strategy_id = 1;
+  TimeNs bar_interval_ns = 250'000'000;
+  MacdParams macd;
+  bool enabled = true;                       // strategy_start / strategy_stop toggle it
+  std::vector<StrategySlotConfig> slots;     // one per traded instrument
+};
+
+// Builds a strategy by registered name; error names the unknown strategy.
+Result<std::unique_ptr<Strategy>> make_strategy(const StrategyStageConfig& config, const StrategySlotConfig& slot);
+
+class StrategyStage {
+ public:
+  // Cold: validates the config against the registry and builds every slot.
+  static Result<std::unique_ptr<StrategyStage>> create(const InstrumentRegistry& registry,
+                                                       const StrategyStageConfig& config);
+
+  template <class Emit>
+  void on_event(const Event& e, Emit&& emit) noexcept {
+    emit(e);
+    if (e.derived()) return;
+    last_seq_ = e.seq();
+    out_count_ = 0;
+    switch (e.type()) {
+      case EventType::kTrade: on_trade(e); break;
+      case EventType::kBar: on_bar_input(e); break;
+      case EventType::kExecReport: on_exec(e); break;
+      case EventType::kOrderDenied: on_denied(e); break;
+      case EventType::kTimer: on_timer(e); break;
+      case EventType::kAdmin: on_admin(e); break;
+      default: break;
+    }
+    for (std::size_t i = 0; i < out_count_; ++i) emit(static_cast<const Event&>(out_[i]));
+  }
+
+  void hash_into(StateHasher& h) const noexcept;
+  std::uint64_t intents() const noexcept { return intents_.load(std::memory_order_relaxed); }
+  bool enabled() const noexcept { return enabled_; }
+
+ private:
+  struct Slot {
+    InstrumentId instrument;
+    BarAggregator bars;
+    std::unique_ptr<Strategy> strategy;
+    Qty position;
+    ClientOrderId working = 0;  // 0 = none
+  };
+
+  StrategyStage(const InstrumentRegistry& registry, const StrategyStageConfig& config);
+  Slot* slot_for(InstrumentId id) noexcept;
+  void on_trade(const Event& e) noexcept;
+  void on_bar_input(const Event& e) noexcept;
+  void on_exec(const Event& e) noexcept;
+  void on_denied(const Event& e) noexcept;
+  void on_timer(const Event& e) noexcept;
+  void on_admin(const Event& e) noexcept;
+  void run_bar(Slot& slot, const Bar& bar, const Event& origin) noexcept;
+  void emit_signals(Slot& slot, const Event& origin) noexcept;
+
+  const InstrumentRegistry* registry_;
+  StrategyId strategy_id_;
+  bool enabled_;
+  std::vector<Slot> slots_;
+  std::vector<int> slot_index_;  // by instrument id; -1 = not traded
+  SignalBuffer signals_;
+  Seq last_seq_ = 0;
+  static constexpr std::size_t kMaxOut = 8;
+  Event out_[kMaxOut];
+  std::size_t out_count_ = 0;
+  std::atomic<std::uint64_t> intents_{0};  // single writer (owner thread), read by status
+};
+
+}  // namespace sequent
