@@ -114,6 +114,8 @@ std::string_view to_string(RejectReason r) noexcept {
     case RejectReason::kVenueUnknownOrder: return "venue_unknown_order";
     case RejectReason::kVenueDuplicateOrder: return "venue_duplicate_order";
     case RejectReason::kVenueWouldTake: return "venue_would_take";
+    case RejectReason::kVenueTooManyOrders: return "venue_too_many_orders";
+    case RejectReason::kVenueInvalidOrder: return "venue_invalid_order";
   }
   return "unknown";
 }

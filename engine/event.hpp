@@ -84,6 +84,8 @@ enum class RejectReason : std::uint16_t {
   kVenueUnknownOrder = 204,
   kVenueDuplicateOrder = 205,
   kVenueWouldTake = 206,  // limit-maker order would cross
+  kVenueTooManyOrders = 207,  // the venue's open-order limit is reached
+  kVenueInvalidOrder = 208,   // side, order type or time in force out of range
 };
 
 enum class AdminCommand : std::uint8_t {

@@ -1,0 +1,138 @@
+// End-to-end: drives the `sequent` binary as a user would and checks what INTERFACE.md promises.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <regex>
+#include <string>
+#include <vector>
+
+#ifndef SEQUENT_BINARY
+#error "SEQUENT_BINARY must name the sequent executable"
+#endif
+
+namespace {
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+RunResult run(const std::string& args) {
+  const std::string err_file = ::testing::TempDir() + "sequent_e2e_stderr.txt";
+  const std::string cmd = std::string(SEQUENT_BINARY) + " " + args + " 2>" + err_file;
+  RunResult r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (FILE* f = std::fopen(err_file.c_str(), "r")) {
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) r.err.append(buf, n);
+    std::fclose(f);
+  }
+  return r;
+}
+
+std::string field(const std::string& line, const std::string& key) {
+  std::smatch m;
+  const std::regex re("(^| )" + key + "=([^ \n]+)");
+  return std::regex_search(line, m, re) ? m[2].str() : std::string();
+}
+
+std::string final_line(const std::string& out) {
+  const auto pos = out.rfind("final ");
+  if (pos == std::string::npos) return {};
+  return out.substr(pos, out.find('\n', pos) - pos);
+}
+
+TEST(LiveCommand, InlineRunIsReproducibleForASeedAndTrades) {
+  const RunResult a = run("live --events 300000 --seed 7 --pipeline inline");
+  const RunResult b = run("live --events 300000 --seed 7 --pipeline inline");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const std::string fa = final_line(a.out), fb = final_line(b.out);
+  ASSERT_FALSE(fa.empty()) << a.out;
+  EXPECT_TRUE(std::regex_search(fa, std::regex("state_hash=[0-9a-f]{16}( |$)"))) << fa;
+  EXPECT_EQ(fa, fb) << "same seed and input count must give the same final state";
+  EXPECT_GT(std::stoull(field(fa, "orders")), 0u) << fa;
+  EXPECT_GT(std::stoull(field(fa, "fills")), 0u) << fa;
+  EXPECT_FALSE(field(fa, "pnl").empty());
+  EXPECT_GE(std::stoull(field(fa, "seq")), 300000u);
+}
+
+TEST(LiveCommand, DifferentSeedsGiveDifferentMarkets) {
+  const RunResult a = run("live --events 50000 --seed 1");
+  const RunResult b = run("live --events 50000 --seed 2");
+  ASSERT_EQ(a.exit_code, 0);
+  ASSERT_EQ(b.exit_code, 0);
+  EXPECT_NE(field(final_line(a.out), "state_hash"), field(final_line(b.out), "state_hash"));
+}
+
+TEST(LiveCommand, ThreadedAndFusedPipelinesRunAndTrade) {
+  for (const char* mode : {"threaded", "fused"}) {
+    const RunResult r = run(std::string("live --events 300000 --seed 7 --pipeline ") + mode);
+    ASSERT_EQ(r.exit_code, 0) << mode << ": " << r.err;
+    const std::string f = final_line(r.out);
+    ASSERT_FALSE(f.empty()) << mode;
+    EXPECT_GT(std::stoull(field(f, "orders")), 0u) << mode << ": " << f;
+    EXPECT_GT(std::stoull(field(f, "fills")), 0u) << mode << ": " << f;
+  }
+}
+
+TEST(LiveCommand, PrintsLogfmtStatusLinesWithEveryPromisedKey) {
+  // Paced at the default rate for a little over one second: one status line, then the final one.
+  const RunResult r = run("live --duration 1.3 --seed 3");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto nl = r.out.find('\n');
+  ASSERT_NE(nl, std::string::npos) << r.out;
+  const std::string status = r.out.substr(0, nl);
+  for (const char* key : {"ts", "seq", "events_per_s", "orders", "fills", "rejects", "pnl", "durable_seq",
+                          "t2o_p50_us", "t2o_p99_us"}) {
+    EXPECT_FALSE(field(status, key).empty()) << key << " missing in: " << status;
+  }
+  EXPECT_TRUE(std::regex_search(field(status, "ts"), std::regex(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$)")));
+  EXPECT_FALSE(final_line(r.out).empty());
+}
+
+TEST(LiveCommand, UnknownFlagExitsTwoNamingTheFlag) {
+  const RunResult r = run("live --no-such-flag 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--no-such-flag"), std::string::npos) << r.err;
+}
+
+TEST(LiveCommand, BadPipelineValueExitsTwoNamingIt) {
+  const RunResult r = run("live --pipeline sideways --duration 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--pipeline"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sideways"), std::string::npos) << r.err;
+}
+
+TEST(LiveCommand, BadConsoleAddressExitsTwo) {
+  const RunResult r = run("live --console nonsense --duration 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--console"), std::string::npos) << r.err;
+}
+
+TEST(LiveCommand, ConfigErrorsNameFileLineAndKey) {
+  const std::string path = ::testing::TempDir() + "bad_sequent.toml";
+  FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("[session]\nseed = 7\n\n[strategy]\nfast = 30\nslow = 26\n", f);
+  std::fclose(f);
+  const RunResult r = run("live --config " + path + " --duration 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(path + ":5: strategy.fast"), std::string::npos) << r.err;
+}
+
+TEST(LiveCommand, ExampleConfigsLoad) {
+  const RunResult r = run("live --config config/paper.toml --events 20000");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(final_line(r.out).empty());
+}
+
+}  // namespace

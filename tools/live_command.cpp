@@ -1,0 +1,342 @@
+// `sequent live` wiring: simulated exchange → sequencer → pipeline → router → simulated
+// exchange, with risk denials fed back through the many-producer input queue.
+//
+// Threads by topology:
+//   inline    one engine thread: polls the exchange (one market event per poll, so the venue
+//             answers an order before the next market event: the run is reproducible for a
+//             seed), sequences, runs all stages. Plus the main thread (status, signals).
+//   fused     exchange thread → SPSC ring → ingest/sequencer thread → ring → core thread.
+//   threaded  exchange thread → ring → sequencer thread → strategy → risk → router threads.
+// The main thread never touches core state while it runs: it reads single-writer counters and
+// the t2o histogram, and reads the state hash only after every engine thread has been joined.
+#include "tools/live_command.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <array>
+#include <atomic>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <thread>
+
+#include "engine/latency_histogram.hpp"
+#include "engine/pipeline.hpp"
+#include "engine/sequencer.hpp"
+#include "engine/spsc_ring.hpp"
+#include "engine/state_hash.hpp"
+#include "engine/thread_affinity.hpp"
+#include "gateways/input_queue.hpp"
+#include "gateways/sim_exchange.hpp"
+#include "gateways/system_clock.hpp"
+#include "tools/live_config.hpp"
+
+namespace sequent::tools {
+
+namespace {
+
+constexpr TimeNs kUnpaced = INT64_MAX;
+// Start of the simulated clock in unpaced runs (--events): 2026-01-01T00:00:00Z.
+constexpr TimeNs kFixedStartNs = 1'767'225'600'000'000'000;
+
+// Router-thread side of the session: orders to the simulated venue, denials back to the
+// sequencer, tick-to-order latency from the input's stamp to the hand-off to the venue.
+class LiveOutputSink final : public OutputSink {
+ public:
+  LiveOutputSink(SimExchange& exchange, InputQueue& feedback, const Clock& clock, LatencyHistogram& t2o)
+      : exchange_(exchange), feedback_(feedback), clock_(clock), t2o_(t2o) {}
+
+  void on_output(const Event& e) noexcept override {
+    switch (e.type()) {
+      case EventType::kOrderNew:
+      case EventType::kOrderCancel:
+        if (exchange_.submit(e)) {
+          if (e.type() == EventType::kOrderNew) t2o_.record(clock_.now_ns() - e.header.recv_ns);
+        } else {
+          // The venue cannot take it now: answer with a denial input rather than drop it.
+          Event denied = e;
+          denied.header.type = EventType::kOrderDenied;
+          denied.payload.order.reason = RejectReason::kVenueNoLiquidity;
+          feed_back(denied);
+        }
+        return;
+      case EventType::kOrderDenied:
+        feed_back(e);
+        return;
+      default:
+        return;
+    }
+  }
+
+ private:
+  void feed_back(const Event& e) noexcept {
+    Event input = e;
+    input.header.flags = 0;
+    input.header.source = Source::kInternal;
+    input.header.seq = 0;
+    try {
+      (void)feedback_.push(input);
+    } catch (...) {
+      // Out of memory on a cold path: nothing sane left to do but stop.
+      std::terminate();
+    }
+  }
+
+  SimExchange& exchange_;
+  InputQueue& feedback_;
+  const Clock& clock_;
+  LatencyHistogram& t2o_;
+};
+
+// Inline topology: the engine thread polls the exchange directly, one market event at a time.
+class DirectExchangeSource final : public InputSource {
+ public:
+  DirectExchangeSource(SimExchange& exchange, const Clock& clock, bool paced)
+      : exchange_(exchange), clock_(clock), paced_(paced) {}
+  std::size_t poll(std::span<Event> out) noexcept override {
+    return exchange_.poll(paced_ ? clock_.now_ns() : kUnpaced, out, 1);
+  }
+
+ private:
+  SimExchange& exchange_;
+  const Clock& clock_;
+  bool paced_;
+};
+
+// Fused/threaded: the sequencer drains what the exchange thread published.
+class RingSource final : public InputSource {
+ public:
+  explicit RingSource(SpscRing<Event>& ring) : ring_(ring) {}
+  std::size_t poll(std::span<Event> out) noexcept override { return ring_.pop_batch(out); }
+
+ private:
+  SpscRing<Event>& ring_;
+};
+
+std::string utc_now_iso() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string money_text(std::int64_t raw) {
+  return to_string(Money::from_raw(raw));
+}
+
+bool valid_host_port(const std::string& s) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 >= s.size()) return false;
+  for (std::size_t i = colon + 1; i < s.size(); ++i)
+    if (s[i] < '0' || s[i] > '9') return false;
+  const long port = std::strtol(s.c_str() + colon + 1, nullptr, 10);
+  return port > 0 && port < 65536;
+}
+
+}  // namespace
+
+int run_live(const LiveOptions& options) {
+  if (options.resume || !options.journal_dir.empty()) {
+    std::fprintf(stderr,
+                 "sequent live: %s: this build keeps no journal yet (the LMDB journal and --resume "
+                 "arrive with the journal work); run without it\n",
+                 options.resume ? "--resume" : "--journal");
+    return 2;
+  }
+  LiveConfig cfg = default_paper_config();
+  if (!options.config_path.empty()) {
+    Status s = apply_config_file(options.config_path, cfg);
+    if (!s.ok()) {
+      std::fprintf(stderr, "sequent live: %s\n", s.error().message.c_str());
+      return 2;
+    }
+  }
+  if (options.pipeline && !parse_pipeline_mode(*options.pipeline, cfg.pipeline.mode)) {
+    std::fprintf(stderr, "sequent live: --pipeline: expected inline, fused or threaded, was '%s'\n", options.pipeline->c_str());
+    return 2;
+  }
+  if (options.wait) {
+    auto kind = parse_wait_kind(*options.wait);
+    if (!kind) {
+      std::fprintf(stderr, "sequent live: --wait: expected busy_spin, spin_yield or backoff, was '%s'\n", options.wait->c_str());
+      return 2;
+    }
+    cfg.pipeline.wait = *kind;
+  }
+  if (options.seed) cfg.seed = *options.seed;
+  if (options.rate) cfg.events_per_second = *options.rate;
+  if (options.console) cfg.console = *options.console;
+  if (!valid_host_port(cfg.console)) {
+    std::fprintf(stderr, "sequent live: --console: expected HOST:PORT, was '%s'\n", cfg.console.c_str());
+    return 2;
+  }
+
+  // Signals go to the main thread only: block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto core = Core::create(*cfg.registry, cfg.core);
+  if (!core) {
+    std::fprintf(stderr, "sequent live: %s\n", core.error().message.c_str());
+    return 2;
+  }
+  SystemClock clock;
+  const bool paced = !options.events.has_value();
+  const Seq stop_after = options.events.value_or(0);
+  const TimeNs start_ns = paced ? clock.now_ns() : kFixedStartNs;
+  SimExchangeConfig xcfg;
+  xcfg.market = default_sim_market_config(*cfg.registry, cfg.seed, start_ns);
+  xcfg.market.events_per_second = cfg.events_per_second;
+  if (Status s = validate_sim_market_config(*cfg.registry, xcfg.market); !s.ok()) {
+    std::fprintf(stderr, "sequent live: %s\n", s.error().message.c_str());
+    return 2;
+  }
+  SimExchange exchange(*cfg.registry, xcfg);
+  InputQueue feedback;
+  LatencyHistogram t2o;
+  LiveOutputSink sink(exchange, feedback, clock, t2o);
+  Pipeline pipeline(**core, sink, cfg.pipeline);
+  Sequencer sequencer(clock);
+
+  const bool inline_mode = cfg.pipeline.mode == PipelineMode::kInline;
+  SpscRing<Event> exchange_ring(1u << 16);
+  DirectExchangeSource direct(exchange, clock, paced);
+  RingSource from_exchange(exchange_ring);
+  sequencer.add_source(inline_mode ? static_cast<InputSource&>(direct) : static_cast<InputSource&>(from_exchange));
+  sequencer.add_source(feedback);
+
+  if (Status s = pipeline.start(); !s.ok()) {
+    std::fprintf(stderr, "sequent live: %s\n", s.error().message.c_str());
+    return 2;
+  }
+
+  std::fprintf(stderr,
+               "sequent live: paper trading on the simulated market (%s), pipeline=%s wait=%s seed=%" PRIu64
+               " rate=%s instruments=BTCUSDT,ETHUSDT strategy=%s(%d,%d,%d) bars=%" PRId64 "ms journal=off console=off\n",
+               cfg.source.c_str(), std::string(to_string(cfg.pipeline.mode)).c_str(),
+               std::string(to_string(cfg.pipeline.wait)).c_str(), cfg.seed, paced ? (std::to_string(static_cast<long long>(cfg.events_per_second)) + "/s").c_str() : "unpaced",
+               cfg.core.strategy.name.c_str(), cfg.core.strategy.macd.fast, cfg.core.strategy.macd.slow,
+               cfg.core.strategy.macd.signal, cfg.core.strategy.bar_interval_ns / 1'000'000);
+
+  std::atomic<bool> stop_input{false};
+  std::atomic<bool> stop_exchange{false};
+  std::atomic<bool> engine_failed{false};
+  std::atomic<bool> input_exhausted{false};  // --events reached
+
+  std::thread exchange_thread;
+  if (!inline_mode) {
+    exchange_thread = std::thread([&] {
+      name_current_thread("seq-venue");
+      std::string err;
+      if (!pin_current_thread(cfg.venue_cpu, &err)) {
+        std::fprintf(stderr, "sequent live: venue thread: %s\n", err.c_str());
+        engine_failed.store(true, std::memory_order_relaxed);
+      }
+      WaitStrategy wait(WaitKind::kBackoff);
+      std::array<Event, 256> out;
+      while (!stop_exchange.load(std::memory_order_acquire)) {
+        const std::size_t n = exchange.poll(paced ? clock.now_ns() : kUnpaced, std::span<Event>(out.data(), out.size()), 64);
+        for (std::size_t i = 0; i < n; ++i) {
+          // Back-pressure: wait for room, but give up if the session is stopping.
+          while (exchange_ring.try_push(out[i]) != PushResult::kOk) {
+            if (stop_exchange.load(std::memory_order_acquire)) return;
+            wait.idle(0);
+          }
+        }
+        wait.idle(n);
+      }
+    });
+  }
+
+  std::thread engine_thread([&] {
+    name_current_thread(inline_mode ? "seq-engine" : "seq-ingest");
+    std::string err;
+    if (!pin_current_thread(inline_mode ? cfg.pipeline.core_cpu : cfg.sequencer_cpu, &err)) {
+      std::fprintf(stderr, "sequent live: engine thread: %s\n", err.c_str());
+      engine_failed.store(true, std::memory_order_relaxed);
+    }
+    WaitStrategy wait(cfg.pipeline.wait);
+    auto submit = [&](const Event& e) { pipeline.submit(e); };
+    while (!stop_input.load(std::memory_order_acquire)) {
+      if (!paced && sequencer.next_seq() > stop_after) {
+        input_exhausted.store(true, std::memory_order_release);
+        break;
+      }
+      wait.idle(sequencer.poll(submit));
+    }
+    pipeline.finish();
+  });
+
+  // Status: once a second; stop on a signal or at the end of --duration.
+  const double duration = options.duration_seconds.value_or(-1.0);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto next_status = t0 + std::chrono::seconds(1);
+  Seq last_seq = 0;
+  const RouterCounters& counters = (*core)->router().counters();
+  auto print_status = [&] {
+    const Seq seq = sequencer.last_seq();
+    const auto snap = t2o.snapshot();
+    std::printf("ts=%s seq=%" PRIu64 " events_per_s=%" PRIu64 " orders=%" PRIu64 " fills=%" PRIu64 " rejects=%" PRIu64
+                " pnl=%s durable_seq=0 t2o_p50_us=%.1f t2o_p99_us=%.1f backpressure=%" PRIu64 "\n",
+                utc_now_iso().c_str(), seq, seq - last_seq, counters.orders.load(std::memory_order_relaxed),
+                counters.fills.load(std::memory_order_relaxed), counters.rejects.load(std::memory_order_relaxed),
+                money_text(counters.net_pnl_raw.load(std::memory_order_relaxed)).c_str(),
+                static_cast<double>(snap.percentile(0.50)) / 1000.0, static_cast<double>(snap.percentile(0.99)) / 1000.0,
+                pipeline.backpressure_waits());
+    std::fflush(stdout);
+    last_seq = seq;
+  };
+  int exit_code = 0;
+  for (;;) {
+    auto now = std::chrono::steady_clock::now();
+    if (duration >= 0 && now - t0 >= std::chrono::duration<double>(duration)) break;
+    auto wake = next_status;
+    if (duration >= 0) {
+      auto end = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(duration));
+      if (end < wake) wake = end;
+    }
+    if (input_exhausted.load(std::memory_order_acquire)) break;
+    auto wait_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(wake - now).count();
+    if (wait_ns < 0) wait_ns = 0;
+    if (!paced && wait_ns > 20'000'000) wait_ns = 20'000'000;  // notice the end of --events soon
+    timespec ts{static_cast<time_t>(wait_ns / 1'000'000'000), static_cast<long>(wait_ns % 1'000'000'000)};
+    const int sig = sigtimedwait(&signals, nullptr, &ts);
+    if (sig == SIGINT || sig == SIGTERM) {
+      std::fprintf(stderr, "sequent live: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      break;
+    }
+    if (engine_failed.load(std::memory_order_relaxed)) {
+      exit_code = 2;
+      break;
+    }
+    if (sig < 0 && input_exhausted.load(std::memory_order_acquire)) break;
+    if (std::chrono::steady_clock::now() >= next_status) {
+      print_status();
+      next_status += std::chrono::seconds(1);
+    }
+  }
+
+  // Stop taking input, drain the pipeline (engine thread calls finish()), then stop the venue.
+  stop_input.store(true, std::memory_order_release);
+  engine_thread.join();
+  stop_exchange.store(true, std::memory_order_release);
+  if (exchange_thread.joinable()) exchange_thread.join();
+
+  char hash[17] = {};
+  format_hash_hex((*core)->state_hash(), hash);
+  std::printf("final seq=%" PRIu64 " state_hash=%s orders=%" PRIu64 " fills=%" PRIu64 " pnl=%s\n",
+              sequencer.last_seq(), hash, counters.orders.load(), counters.fills.load(),
+              money_text(counters.net_pnl_raw.load()).c_str());
+  std::fflush(stdout);
+  return exit_code;
+}
+
+}  // namespace sequent::tools

@@ -1,0 +1,231 @@
+#include "tools/live_config.hpp"
+
+#include <toml++/toml.h>
+
+#include <sstream>
+
+namespace sequent::tools {
+
+namespace {
+
+constexpr TimeNs kMs = 1'000'000;
+
+Price price_of(std::string_view s) {
+  Price p;
+  (void)parse_decimal(s, p);
+  return p;
+}
+Qty qty_of(std::string_view s) {
+  Qty q;
+  (void)parse_decimal(s, q);
+  return q;
+}
+Money money_of(std::string_view s) {
+  Money m;
+  (void)parse_decimal(s, m);
+  return m;
+}
+
+// Reports "file:line: key: problem" for a node (line of the node, or of its table).
+Error config_error(const std::string& path, const toml::node* node, std::string_view key, const std::string& problem) {
+  std::ostringstream out;
+  out << path;
+  if (node != nullptr) out << ':' << node->source().begin.line;
+  out << ": " << key << ": " << problem;
+  return Error{ErrorCode::kInvalidArgument, out.str()};
+}
+
+class Reader {
+ public:
+  Reader(const std::string& path, const toml::table& root) : path_(path), root_(root) {}
+
+  // Integer at dotted key, within [lo, hi]; untouched when absent.
+  template <class T>
+  Status integer(std::string_view key, T& out, std::int64_t lo, std::int64_t hi) {
+    const toml::node* n = root_.at_path(key).node();
+    if (n == nullptr) return {};
+    auto v = n->value<std::int64_t>();
+    if (!n->is_integer() || !v) return config_error(path_, n, key, "expected an integer");
+    if (*v < lo || *v > hi)
+      return config_error(path_, n, key, "expected " + std::to_string(lo) + ".." + std::to_string(hi) + ", was " + std::to_string(*v));
+    out = static_cast<T>(*v);
+    return {};
+  }
+  Status number(std::string_view key, double& out, double lo, double hi) {
+    const toml::node* n = root_.at_path(key).node();
+    if (n == nullptr) return {};
+    auto v = n->value<double>();
+    if (!v || !(n->is_integer() || n->is_floating_point())) return config_error(path_, n, key, "expected a number");
+    if (!(*v >= lo && *v <= hi))
+      return config_error(path_, n, key, "expected a number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    out = *v;
+    return {};
+  }
+  Status string(std::string_view key, std::string& out) {
+    const toml::node* n = root_.at_path(key).node();
+    if (n == nullptr) return {};
+    if (!n->is_string()) return config_error(path_, n, key, "expected a string");
+    out = *n->value<std::string>();
+    return {};
+  }
+  // A decimal given as a string ("0.01") or a number (0.01 is read through its shortest form).
+  template <class Tag>
+  Status decimal(std::string_view key, Fixed<Tag>& out, bool positive) {
+    const toml::node* n = root_.at_path(key).node();
+    if (n == nullptr) return {};
+    std::string text;
+    if (n->is_string()) {
+      text = *n->value<std::string>();
+    } else if (n->is_integer()) {
+      text = std::to_string(*n->value<std::int64_t>());
+    } else {
+      return config_error(path_, n, key, "expected a decimal string such as \"0.01\"");
+    }
+    Fixed<Tag> v;
+    const ParseStatus s = parse_decimal(text, v);
+    if (s != ParseStatus::kOk) return config_error(path_, n, key, std::string(to_string(s)) + ": '" + text + "'");
+    if (positive && !v.is_positive()) return config_error(path_, n, key, "must be > 0, was " + text);
+    if (!positive && v.is_negative()) return config_error(path_, n, key, "must be >= 0, was " + text);
+    out = v;
+    return {};
+  }
+  const toml::node* node(std::string_view key) const { return root_.at_path(key).node(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  const std::string& path_;
+  const toml::table& root_;
+};
+
+#define SEQUENT_TRY(expr)            \
+  do {                               \
+    Status s_ = (expr);              \
+    if (!s_.ok()) return s_;         \
+  } while (false)
+
+Status check_known_keys(const std::string& path, const toml::table& root) {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kKnown = {
+      {"session", {"seed", "pipeline", "wait", "ring_capacity"}},
+      {"market", {"events_per_second"}},
+      {"strategy", {"name", "bar_interval_ms", "fast", "slow", "signal", "qty"}},
+      {"risk", {"max_order_qty", "max_order_notional"}},
+      {"threads", {"sequencer", "venue", "core", "strategy", "risk", "router"}},
+      {"console", {"address"}},
+  };
+  for (const auto& [section, node] : root) {
+    const std::vector<std::string>* keys = nullptr;
+    for (const auto& [name, list] : kKnown)
+      if (name == section.str()) keys = &list;
+    if (keys == nullptr) return config_error(path, &node, section.str(), "unknown section");
+    const toml::table* t = node.as_table();
+    if (t == nullptr) return config_error(path, &node, section.str(), "expected a table ([" + std::string(section.str()) + "])");
+    for (const auto& [key, value] : *t) {
+      bool known = false;
+      for (const std::string& k : *keys) known = known || k == key.str();
+      if (!known && !(section.str() == "strategy" && key.str() == "qty"))
+        return config_error(path, &value, std::string(section.str()) + "." + std::string(key.str()), "unknown key");
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+LiveConfig default_paper_config() {
+  LiveConfig cfg;
+  cfg.registry = std::make_unique<InstrumentRegistry>();
+  const InstrumentId btc =
+      *cfg.registry->add("BTCUSDT", "sim", price_of("0.01"), qty_of("0.00001"), money_of("5"));
+  const InstrumentId eth = *cfg.registry->add("ETHUSDT", "sim", price_of("0.01"), qty_of("0.0001"), money_of("5"));
+  StrategyStageConfig& s = cfg.core.strategy;
+  s.name = "macd";
+  s.bar_interval_ns = 100 * kMs;
+  s.macd = MacdParams{12, 26, 9};
+  s.slots = {{btc, qty_of("0.01")}, {eth, qty_of("0.3")}};
+  cfg.core.risk.default_limits = InstrumentRiskLimits{qty_of("1"), money_of("50000")};
+  cfg.core.risk.per_instrument = {InstrumentRiskLimits{qty_of("1"), money_of("50000")},
+                                  InstrumentRiskLimits{qty_of("20"), money_of("50000")}};
+  cfg.pipeline.mode = PipelineMode::kInline;
+  cfg.pipeline.wait = WaitKind::kBackoff;
+  return cfg;
+}
+
+Status apply_config_file(const std::string& path, LiveConfig& cfg) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream out;
+    out << path << ':' << e.source().begin.line << ": " << e.description();
+    return Error{ErrorCode::kInvalidArgument, out.str()};
+  } catch (const std::exception& e) {
+    return Error{ErrorCode::kInvalidArgument, path + ": " + e.what()};
+  }
+  SEQUENT_TRY(check_known_keys(path, root));
+  Reader r(path, root);
+  cfg.source = path;
+
+  SEQUENT_TRY(r.integer("session.seed", cfg.seed, 0, INT64_MAX));
+  std::string text;
+  if (const toml::node* n = r.node("session.pipeline")) {
+    SEQUENT_TRY(r.string("session.pipeline", text));
+    if (!parse_pipeline_mode(text, cfg.pipeline.mode))
+      return config_error(path, n, "session.pipeline", "expected inline, fused or threaded, was '" + text + "'");
+  }
+  if (const toml::node* n = r.node("session.wait")) {
+    SEQUENT_TRY(r.string("session.wait", text));
+    auto kind = parse_wait_kind(text);
+    if (!kind) return config_error(path, n, "session.wait", "expected busy_spin, spin_yield or backoff, was '" + text + "'");
+    cfg.pipeline.wait = *kind;
+  }
+  SEQUENT_TRY(r.integer("session.ring_capacity", cfg.pipeline.ring_capacity, 2, 1 << 24));
+  SEQUENT_TRY(r.number("market.events_per_second", cfg.events_per_second, 1, 1e6));
+
+  StrategyStageConfig& s = cfg.core.strategy;
+  SEQUENT_TRY(r.string("strategy.name", s.name));
+  std::int64_t bar_ms = s.bar_interval_ns / kMs;
+  SEQUENT_TRY(r.integer("strategy.bar_interval_ms", bar_ms, 1, 86'400'000));
+  s.bar_interval_ns = bar_ms * kMs;
+  SEQUENT_TRY(r.integer("strategy.fast", s.macd.fast, 1, 10'000));
+  SEQUENT_TRY(r.integer("strategy.slow", s.macd.slow, 2, 10'000));
+  SEQUENT_TRY(r.integer("strategy.signal", s.macd.signal, 1, 10'000));
+  if (s.macd.fast >= s.macd.slow)
+    return config_error(path, r.node("strategy.fast") ? r.node("strategy.fast") : r.node("strategy.slow"),
+                        "strategy.fast", "must be smaller than strategy.slow");
+  if (const toml::node* q = r.node("strategy.qty")) {
+    const toml::table* t = q->as_table();
+    if (t == nullptr) return config_error(path, q, "strategy.qty", "expected a table of SYMBOL = \"quantity\"");
+    for (const auto& [symbol, value] : *t) {
+      auto id = cfg.registry->find(symbol.str());
+      const std::string key = "strategy.qty." + std::string(symbol.str());
+      if (!id) return config_error(path, &value, key, "unknown instrument (known: BTCUSDT, ETHUSDT)");
+      Qty qty;
+      SEQUENT_TRY(r.decimal(key, qty, true));
+      if (!cfg.registry->at(*id).qty_on_lot(qty))
+        return config_error(path, &value, key, "not a multiple of the lot size " + to_string(cfg.registry->at(*id).lot_size));
+      for (StrategySlotConfig& slot : s.slots)
+        if (slot.instrument == *id) slot.order_qty = qty;
+    }
+  }
+  Qty max_qty = cfg.core.risk.default_limits.max_order_qty;
+  Money max_notional = cfg.core.risk.default_limits.max_order_notional;
+  const bool has_qty = r.node("risk.max_order_qty") != nullptr;
+  const bool has_notional = r.node("risk.max_order_notional") != nullptr;
+  SEQUENT_TRY(r.decimal("risk.max_order_qty", max_qty, true));
+  SEQUENT_TRY(r.decimal("risk.max_order_notional", max_notional, true));
+  for (InstrumentRiskLimits* lim : {&cfg.core.risk.default_limits, &cfg.core.risk.per_instrument[0], &cfg.core.risk.per_instrument[1]}) {
+    if (has_qty) lim->max_order_qty = max_qty;
+    if (has_notional) lim->max_order_notional = max_notional;
+  }
+  const int cpus = 1024;
+  SEQUENT_TRY(r.integer("threads.sequencer", cfg.sequencer_cpu, -1, cpus));
+  SEQUENT_TRY(r.integer("threads.venue", cfg.venue_cpu, -1, cpus));
+  SEQUENT_TRY(r.integer("threads.core", cfg.pipeline.core_cpu, -1, cpus));
+  SEQUENT_TRY(r.integer("threads.strategy", cfg.pipeline.strategy_cpu, -1, cpus));
+  SEQUENT_TRY(r.integer("threads.risk", cfg.pipeline.risk_cpu, -1, cpus));
+  SEQUENT_TRY(r.integer("threads.router", cfg.pipeline.router_cpu, -1, cpus));
+  SEQUENT_TRY(r.string("console.address", cfg.console));
+  return {};
+}
+
+}  // namespace sequent::tools
