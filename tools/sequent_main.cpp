@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   live_cmd->add_option("--config", live.config_path, "TOML configuration file (default: built-in paper config)")
       ->check(CLI::ExistingFile);
   live_cmd->add_option("--duration", live.duration_seconds, "Stop after SECONDS (default: run until SIGINT/SIGTERM)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0.0, 1e9));
   live_cmd->add_option("--journal", live.journal_dir, "Session journal directory (not available in this build)");
   live_cmd->add_flag("--resume", live.resume, "Rebuild from an existing --journal and carry on (not available in this build)");
   live_cmd->add_option("--pipeline", live.pipeline, "Topology: inline (one thread), fused or threaded");
