@@ -10,6 +10,7 @@ SEQUENT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libconcurrentqueue-dev
   libcli11-dev libtomlplusplus-dev
+  liblmdb-dev libxxhash-dev
 )
 
 log() { printf '[sequent] %s\n' "$*" >&2; }
