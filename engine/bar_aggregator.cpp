@@ -42,17 +42,17 @@ bool BarAggregator::on_time(TimeNs ts, Bar& done) noexcept {
   return true;
 }
 
-void BarAggregator::hash_into(StateHasher& h) const noexcept {
-  h.add_i64(interval_ns_);
-  h.add_bool(open_);
-  if (!open_) return;
-  h.add_i64(bar_.open_ns);
-  h.add(bar_.open);
-  h.add(bar_.high);
-  h.add(bar_.low);
-  h.add(bar_.close);
-  h.add(bar_.volume);
-  h.add_u32(bar_.trades);
+void BarAggregator::archive(StateArchive& a) noexcept {
+  a.i64(interval_ns_);
+  a.boolean(open_);
+  a.i64(bar_.open_ns);
+  a.i64(bar_.interval_ns);
+  a.fixed(bar_.open);
+  a.fixed(bar_.high);
+  a.fixed(bar_.low);
+  a.fixed(bar_.close);
+  a.fixed(bar_.volume);
+  a.u32(bar_.trades);
 }
 
 }  // namespace sequent

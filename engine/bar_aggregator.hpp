@@ -9,7 +9,7 @@
 #pragma once
 
 #include "engine/fixed_point.hpp"
-#include "engine/state_hash.hpp"
+#include "engine/state_archive.hpp"
 #include "engine/types.hpp"
 
 namespace sequent {
@@ -35,7 +35,7 @@ class BarAggregator {
   bool has_open_bar() const noexcept { return open_; }
   const Bar& current() const noexcept { return bar_; }
   TimeNs interval_ns() const noexcept { return interval_ns_; }
-  void hash_into(StateHasher& h) const noexcept;
+  void archive(StateArchive& a) noexcept;
 
  private:
   TimeNs bucket_start(TimeNs ts) const noexcept;

@@ -17,11 +17,28 @@ Core::Core(const InstrumentRegistry& registry, const CoreConfig& config, std::un
       router_(registry, config.router) {}
 
 std::uint64_t Core::state_hash() const {
-  StateHasher h;
-  strategy_->hash_into(h);
-  risk_.hash_into(h);
-  router_.hash_into(h);
-  return h.value();
+  return combine_stage_hashes(strategy_->state_hash(), risk_.state_hash(), router_.state_hash());
+}
+
+std::string Core::snapshot() const {
+  StateArchive a = StateArchive::writer();
+  a.tag("sequent-core-v1");
+  auto* self = const_cast<Core*>(this);  // kWrite mode only reads the state
+  self->strategy_->archive(a);
+  self->risk_.archive(a);
+  self->router_.archive(a);
+  return a.bytes();
+}
+
+Status Core::restore(std::string_view bytes) {
+  StateArchive a = StateArchive::reader(bytes);
+  a.tag("sequent-core-v1");
+  strategy_->archive(a);
+  risk_.archive(a);
+  router_.archive(a);
+  if (!a.ok() || !a.at_end())
+    return Error{ErrorCode::kCorrupt, "snapshot does not match this configuration or is truncated"};
+  return {};
 }
 
 }  // namespace sequent

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "engine/instrument.hpp"
 #include "engine/result.hpp"
@@ -18,7 +20,7 @@
 namespace sequent {
 
 struct CoreConfig {
-  StrategyStageConfig strategy;
+  StrategyStageConfig strategy;  // strategy.checkpoint_every also sets the checkpoint cadence
   RiskConfig risk;
   RouterConfig router;
 };
@@ -35,9 +37,14 @@ class Core {
     });
   }
 
-  // FNV-1a over strategy, risk and router state, in that order (docs/architecture.md). Call only
+  // combine_stage_hashes(strategy, risk, router) (docs/architecture.md). Call only
   // when no stage thread is running (after Pipeline::finish()).
   std::uint64_t state_hash() const;
+
+  // Cold, quiescent core only. The full state as bytes (same fields as the hash), and its inverse
+  // for a core built from the same configuration; a mismatch or truncation is kCorrupt.
+  std::string snapshot() const;
+  Status restore(std::string_view bytes);
 
   StrategyStage& strategy() noexcept { return *strategy_; }
   RiskStage& risk() noexcept { return risk_; }

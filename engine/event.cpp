@@ -64,6 +64,7 @@ std::string_view to_string(EventType t) noexcept {
     case EventType::kOrderIntent: return "order_intent";
     case EventType::kOrderNew: return "order_new";
     case EventType::kOrderCancel: return "order_cancel";
+    case EventType::kCheckpoint: return "checkpoint";
   }
   return "unknown";
 }

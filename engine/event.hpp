@@ -37,6 +37,7 @@ enum class EventType : std::uint8_t {
   kOrderIntent = 40, // OrderPayload: strategy → risk
   kOrderNew = 41,    // OrderPayload: risk-approved order → router → venue
   kOrderCancel = 42, // OrderPayload (client_order_id only matters): cancel request
+  kCheckpoint = 43,  // CheckpointPayload: stage hashes after input `seq`, filled stage by stage
 };
 
 enum class Source : std::uint8_t {
@@ -155,6 +156,13 @@ struct AdminPayload {
   std::uint32_t request_id;
 };
 
+struct CheckpointPayload {
+  std::uint64_t strategy_hash;
+  std::uint64_t risk_hash;
+  std::uint64_t router_hash;
+  std::uint64_t state_hash;  // Core::combine_hashes of the three, set by the router
+};
+
 struct TimerPayload {
   std::uint32_t timer_id;
 };
@@ -183,6 +191,7 @@ struct alignas(64) Event {
     OrderPayload order;
     AdminPayload admin;
     TimerPayload timer;
+    CheckpointPayload checkpoint;
   } payload;
 
   Seq seq() const noexcept { return header.seq; }

@@ -29,14 +29,14 @@ bool Macd::update(double x) noexcept {
   return signal_.update(macd_);
 }
 
-void Macd::hash_into(StateHasher& h) const noexcept {
-  h.add_i64(count_);
-  h.add_double(fast_sum_);
-  h.add_double(slow_sum_);
-  h.add_double(fast_ema_);
-  h.add_double(slow_ema_);
-  h.add_double(macd_);
-  signal_.hash_into(h);
+void Macd::archive(StateArchive& a) noexcept {
+  a.i64(count_);
+  a.f64(fast_sum_);
+  a.f64(slow_sum_);
+  a.f64(fast_ema_);
+  a.f64(slow_ema_);
+  a.f64(macd_);
+  signal_.archive(a);
 }
 
 }  // namespace sequent

@@ -14,7 +14,7 @@
 
 #include <cstdint>
 
-#include "engine/state_hash.hpp"
+#include "engine/state_archive.hpp"
 
 namespace sequent {
 
@@ -35,10 +35,10 @@ class Ema {
   bool ready() const noexcept { return count_ >= period_; }
   double value() const noexcept { return value_; }
   int period() const noexcept { return period_; }
-  void hash_into(StateHasher& h) const noexcept {
-    h.add_i64(count_);
-    h.add_double(sum_);
-    h.add_double(value_);
+  void archive(StateArchive& a) noexcept {
+    a.i32(count_);
+    a.f64(sum_);
+    a.f64(value_);
   }
 
  private:
@@ -60,7 +60,7 @@ class Macd {
   double hist() const noexcept { return macd_ - signal_.value(); }
   // Inputs consumed before the first complete output (TA-Lib's lookback).
   int lookback() const noexcept { return slow_ - 1 + signal_.period() - 1; }
-  void hash_into(StateHasher& h) const noexcept;
+  void archive(StateArchive& a) noexcept;
 
  private:
   int fast_, slow_;

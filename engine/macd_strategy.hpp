@@ -39,10 +39,11 @@ class MacdCrossStrategy final : public Strategy {
     }
   }
 
-  void hash_into(StateHasher& h) const noexcept override {
-    macd_.hash_into(h);
-    h.add_i64(last_sign_);
-    h.add(order_qty_);
+  void archive(StateArchive& a) noexcept override {
+    a.tag("macd");
+    macd_.archive(a);
+    a.i32(last_sign_);
+    a.fixed(order_qty_);
   }
 
   const Macd& macd() const noexcept { return macd_; }

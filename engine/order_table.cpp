@@ -142,20 +142,59 @@ std::vector<OrderRecord> OrderTable::sorted() const {
   return out;
 }
 
-void OrderTable::hash_into(StateHasher& h) const {
-  const std::vector<OrderRecord> records = sorted();
-  h.add_u64(records.size());
-  for (const OrderRecord& r : records) {
-    h.add_u64(r.client_order_id);
-    h.add_u16(r.instrument);
-    h.add_u16(r.strategy_id);
-    h.add_byte(static_cast<std::uint8_t>(r.side));
-    h.add_byte(static_cast<std::uint8_t>(r.order_type));
-    h.add_byte(static_cast<std::uint8_t>(r.status));
-    h.add(r.price);
-    h.add(r.qty);
-    h.add(r.cum_qty);
-    h.add_u64(r.venue_order_id);
+namespace {
+void archive_record(StateArchive& a, OrderRecord& r) noexcept {
+  a.u64(r.client_order_id);
+  a.u16(r.instrument);
+  a.u16(r.strategy_id);
+  a.enumeration(r.side);
+  a.enumeration(r.order_type);
+  a.enumeration(r.status);
+  a.fixed(r.price);
+  a.fixed(r.qty);
+  a.fixed(r.cum_qty);
+  a.u64(r.venue_order_id);
+}
+}  // namespace
+
+void OrderTable::clear() noexcept {
+  for (std::size_t i = 0; i <= mask_; ++i) slots_[i] = OrderRecord{};
+  size_ = 0;
+}
+
+void OrderTable::archive(StateArchive& a) {
+  a.tag("orders");
+  std::uint64_t count = size_;
+  a.u64(count);
+  switch (a.mode()) {
+    case StateArchive::Mode::kHash: {
+      std::uint64_t sum = 0;
+      for (std::size_t i = 0; i <= mask_; ++i) {
+        if (slots_[i].client_order_id == 0) continue;
+        StateArchive one = StateArchive::hasher();
+        archive_record(one, slots_[i]);
+        sum += one.hash();
+      }
+      a.u64(sum);
+      return;
+    }
+    case StateArchive::Mode::kWrite:
+      for (std::size_t i = 0; i <= mask_; ++i) {
+        if (slots_[i].client_order_id != 0) archive_record(a, slots_[i]);
+      }
+      return;
+    case StateArchive::Mode::kRead:
+      clear();
+      if (count > max_orders_) {
+        a.fail();
+        return;
+      }
+      for (std::uint64_t k = 0; k < count && a.ok(); ++k) {
+        OrderRecord r;
+        archive_record(a, r);
+        if (!a.ok() || !insert(r)) a.fail();
+      }
+      return;
   }
 }
 

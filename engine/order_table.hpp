@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "engine/event.hpp"
-#include "engine/state_hash.hpp"
+#include "engine/state_archive.hpp"
 
 namespace sequent {
 
@@ -83,8 +83,11 @@ class OrderTable {
   bool erase(ClientOrderId id) noexcept;
   std::size_t size() const noexcept { return size_; }
   std::size_t max_orders() const noexcept { return max_orders_; }
-  // Cold: feeds every record in client order id order.
-  void hash_into(StateHasher& h) const;
+  // kHash: the count, then the wrapping sum of each record's own FNV-1a hash, so the result does
+  // not depend on slot layout and needs no sorting or allocation. kWrite/kRead: every record
+  // (read replaces the table's contents).
+  void archive(StateArchive& a);
+  void clear() noexcept;
   // Cold: the records sorted by client order id.
   std::vector<OrderRecord> sorted() const;
 

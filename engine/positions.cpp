@@ -41,14 +41,14 @@ Money Position::unrealised() const noexcept {
       div_round_half_even(static_cast<Int128>(last_price_.raw() - avg_price_.raw()) * qty_.raw(), kFixedScale)));
 }
 
-void Position::hash_into(StateHasher& h) const noexcept {
-  h.add(qty_);
-  h.add(avg_price_);
-  h.add(realised_);
-  h.add(fees_);
-  h.add(last_price_);
-  h.add(bought_);
-  h.add(sold_);
+void Position::archive(StateArchive& a) noexcept {
+  a.fixed(qty_);
+  a.fixed(avg_price_);
+  a.fixed(realised_);
+  a.fixed(fees_);
+  a.fixed(last_price_);
+  a.fixed(bought_);
+  a.fixed(sold_);
 }
 
 }  // namespace sequent

@@ -8,7 +8,7 @@
 #pragma once
 
 #include "engine/fixed_point.hpp"
-#include "engine/state_hash.hpp"
+#include "engine/state_archive.hpp"
 #include "engine/types.hpp"
 
 namespace sequent {
@@ -27,7 +27,7 @@ class Position {
   Money net_pnl() const noexcept { return realised_ + unrealised() - fees_; }
   Qty bought() const noexcept { return bought_; }
   Qty sold() const noexcept { return sold_; }
-  void hash_into(StateHasher& h) const noexcept;
+  void archive(StateArchive& a) noexcept;
 
  private:
   Qty qty_;

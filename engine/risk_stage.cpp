@@ -53,12 +53,19 @@ std::uint64_t RiskStage::denied_for(RejectReason r) const noexcept {
   return denials_[static_cast<std::size_t>(r) % kReasonSlots];
 }
 
-void RiskStage::hash_into(StateHasher& h) const noexcept {
-  h.add_string("risk");
-  h.add_u64(last_seq_);
-  h.add_bool(halted_);
-  for (Price p : last_price_) h.add(p);
-  for (std::uint64_t d : denials_) h.add_u64(d);
+void RiskStage::archive(StateArchive& a) noexcept {
+  a.tag("risk");
+  a.u64(last_seq_);
+  a.boolean(halted_);
+  a.expect_count(last_price_.size());
+  for (Price& p : last_price_) a.fixed(p);
+  for (std::uint64_t& d : denials_) a.u64(d);
+}
+
+std::uint64_t RiskStage::state_hash() const noexcept {
+  StateArchive a = StateArchive::hasher();
+  const_cast<RiskStage*>(this)->archive(a);  // kHash mode only reads the state
+  return a.hash();
 }
 
 }  // namespace sequent

@@ -17,7 +17,7 @@
 
 #include "engine/event.hpp"
 #include "engine/instrument.hpp"
-#include "engine/state_hash.hpp"
+#include "engine/state_archive.hpp"
 
 namespace sequent {
 
@@ -52,6 +52,12 @@ class RiskStage {
       emit(static_cast<const Event&>(out));
       return;
     }
+    if (e.type() == EventType::kCheckpoint) {
+      Event out = e;
+      out.payload.checkpoint.risk_hash = state_hash();
+      emit(static_cast<const Event&>(out));
+      return;
+    }
     if (!e.derived()) observe(e);
     emit(e);
   }
@@ -63,7 +69,8 @@ class RiskStage {
   std::uint64_t approved() const noexcept { return approved_.load(std::memory_order_relaxed); }
   std::uint64_t denied() const noexcept { return denied_total_.load(std::memory_order_relaxed); }
   std::uint64_t denied_for(RejectReason r) const noexcept;
-  void hash_into(StateHasher& h) const noexcept;
+  std::uint64_t state_hash() const noexcept;
+  void archive(StateArchive& a) noexcept;
 
  private:
   void observe(const Event& e) noexcept;

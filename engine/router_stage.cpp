@@ -45,6 +45,15 @@ void RouterStage::on_event(const Event& e, OutputSink& sink) noexcept {
         sink.on_output(e);
         return;
       }
+      case EventType::kCheckpoint: {
+        Event out = e;
+        out.header.source = Source::kRouter;
+        out.payload.checkpoint.router_hash = state_hash();
+        out.payload.checkpoint.state_hash = combine_stage_hashes(
+            out.payload.checkpoint.strategy_hash, out.payload.checkpoint.risk_hash, out.payload.checkpoint.router_hash);
+        sink.on_output(out);
+        return;
+      }
       case EventType::kOrderDenied:
         ++rejects_total_;
         bump(counters_.rejects);
@@ -112,15 +121,30 @@ void RouterStage::publish_pnl() noexcept {
   counters_.net_pnl_raw.store(total_net_pnl().raw(), std::memory_order_relaxed);
 }
 
-void RouterStage::hash_into(StateHasher& h) const {
-  h.add_string("router");
-  h.add_u64(last_seq_);
-  h.add_u64(orders_total_);
-  h.add_u64(fills_total_);
-  h.add_u64(rejects_total_);
-  h.add_u64(invalid_total_);
-  for (const Position& p : positions_) p.hash_into(h);
-  orders_.hash_into(h);
+void RouterStage::archive(StateArchive& a) {
+  a.tag("router");
+  a.u64(last_seq_);
+  a.u64(orders_total_);
+  a.u64(fills_total_);
+  a.u64(rejects_total_);
+  a.u64(invalid_total_);
+  a.expect_count(positions_.size());
+  for (Position& p : positions_) p.archive(a);
+  orders_.archive(a);
+  if (a.reading()) {
+    // Counters for the status line follow the restored totals.
+    counters_.orders.store(orders_total_, std::memory_order_relaxed);
+    counters_.fills.store(fills_total_, std::memory_order_relaxed);
+    counters_.rejects.store(rejects_total_, std::memory_order_relaxed);
+    counters_.invalid_reports.store(invalid_total_, std::memory_order_relaxed);
+    publish_pnl();
+  }
+}
+
+std::uint64_t RouterStage::state_hash() const noexcept {
+  StateArchive a = StateArchive::hasher();
+  const_cast<RouterStage*>(this)->archive(a);  // kHash mode only reads the state (no allocation)
+  return a.hash();
 }
 
 }  // namespace sequent

@@ -17,7 +17,7 @@
 #include "engine/instrument.hpp"
 #include "engine/order_table.hpp"
 #include "engine/positions.hpp"
-#include "engine/state_hash.hpp"
+#include "engine/state_archive.hpp"
 
 namespace sequent {
 
@@ -54,7 +54,8 @@ class RouterStage {
   Money total_net_pnl() const noexcept;
   const OrderTable& orders() const noexcept { return orders_; }
   const RouterCounters& counters() const noexcept { return counters_; }
-  void hash_into(StateHasher& h) const;
+  std::uint64_t state_hash() const noexcept;
+  void archive(StateArchive& a);
 
  private:
   void on_exec(const Event& e) noexcept;

@@ -50,6 +50,16 @@ class StateHasher {
   std::uint64_t h_ = kOffsetBasis;
 };
 
+// The core's state hash: FNV-1a over the strategy, risk and router stage hashes, in that order,
+// each fed as 8 little-endian bytes.
+constexpr std::uint64_t combine_stage_hashes(std::uint64_t strategy, std::uint64_t risk, std::uint64_t router) noexcept {
+  StateHasher h;
+  h.add_u64(strategy);
+  h.add_u64(risk);
+  h.add_u64(router);
+  return h.value();
+}
+
 // "0123456789abcdef"-style 16-digit lower-case hex, as printed in `final ... state_hash=`.
 void format_hash_hex(std::uint64_t h, char out[16]) noexcept;
 

@@ -16,7 +16,7 @@
 
 #include "engine/bar_aggregator.hpp"
 #include "engine/fixed_point.hpp"
-#include "engine/state_hash.hpp"
+#include "engine/state_archive.hpp"
 #include "engine/types.hpp"
 
 namespace sequent {
@@ -62,7 +62,8 @@ class Strategy {
   virtual void on_trade(Price /*price*/, Qty /*qty*/, const StrategyView& /*view*/, SignalBuffer& /*out*/) noexcept {}
   // One of the strategy's orders filled (qty signed by side); default: ignore.
   virtual void on_fill(Price /*price*/, Qty /*signed_qty*/) noexcept {}
-  virtual void hash_into(StateHasher& h) const noexcept = 0;
+  // Hash, snapshot and restore the strategy's whole mutable state (state_archive.hpp).
+  virtual void archive(StateArchive& a) noexcept = 0;
 };
 
 }  // namespace sequent

@@ -42,6 +42,7 @@ StrategyStage::StrategyStage(const InstrumentRegistry& registry, const StrategyS
     : registry_(&registry),
       strategy_id_(config.strategy_id),
       enabled_(config.enabled),
+      checkpoint_every_(config.checkpoint_every),
       slot_index_(registry.size(), -1) {
   slots_.reserve(config.slots.size());
 }
@@ -110,6 +111,15 @@ void StrategyStage::emit_signals(Slot& slot, const Event& origin) noexcept {
   }
 }
 
+Event StrategyStage::make_checkpoint(const Event& origin) const noexcept {
+  Event c = make_event(EventType::kCheckpoint, Source::kStrategy, kNoInstrument, origin.header.event_ns);
+  c.header.seq = origin.header.seq;
+  c.header.recv_ns = origin.header.recv_ns;
+  c.header.flags = kFlagDerived;
+  c.payload.checkpoint.strategy_hash = state_hash();
+  return c;
+}
+
 void StrategyStage::on_exec(const Event& e) noexcept {
   const ExecReportPayload& x = e.payload.exec;
   Slot* slot = slot_for(e.instrument());
@@ -140,17 +150,26 @@ void StrategyStage::on_admin(const Event& e) noexcept {
   }
 }
 
-void StrategyStage::hash_into(StateHasher& h) const noexcept {
-  h.add_string("strategy");
-  h.add_u64(last_seq_);
-  h.add_bool(enabled_);
-  for (const Slot& s : slots_) {
-    h.add_u16(s.instrument);
-    s.bars.hash_into(h);
-    s.strategy->hash_into(h);
-    h.add(s.position);
-    h.add_u64(s.working);
+void StrategyStage::archive(StateArchive& a) noexcept {
+  a.tag("strategy");
+  a.u64(last_seq_);
+  a.boolean(enabled_);
+  a.expect_count(slots_.size());
+  for (Slot& s : slots_) {
+    InstrumentId id = s.instrument;
+    a.u16(id);
+    if (id != s.instrument) a.fail();
+    s.bars.archive(a);
+    s.strategy->archive(a);
+    a.fixed(s.position);
+    a.u64(s.working);
   }
+}
+
+std::uint64_t StrategyStage::state_hash() const noexcept {
+  StateArchive a = StateArchive::hasher();
+  const_cast<StrategyStage*>(this)->archive(a);  // kHash mode only reads the state
+  return a.hash();
 }
 
 }  // namespace sequent

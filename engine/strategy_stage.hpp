@@ -5,7 +5,9 @@
 // one stream in seq order. Each intent is a derived event (kFlagDerived) carrying the input's
 // seq and recv_ns, and a client order id made from that seq (make_client_order_id), so ids are
 // reproducible on replay. State: per slot (instrument) a bar aggregator, a strategy, the
-// strategy's own position from its fills and its working order; all hashed by hash_into().
+// strategy's own position from its fills and its working order; all in archive(). Every
+// checkpoint_every-th input it emits a kCheckpoint carrying its state hash; risk and router add
+// theirs as it passes, so a checkpoint is taken at the same point of the stream in every topology.
 // Hot path: no allocation after construction (strategies are built in the constructor).
 #pragma once
 
@@ -33,6 +35,7 @@ struct StrategyStageConfig {
   std::string name = "macd";                 // registered strategy name (make_strategy)
   StrategyId strategy_id = 1;
   TimeNs bar_interval_ns = 250'000'000;
+  Seq checkpoint_every = 0;                  // emit a kCheckpoint after every N-th input; 0 = never
   MacdParams macd;
   bool enabled = true;                       // strategy_start / strategy_stop toggle it
   std::vector<StrategySlotConfig> slots;     // one per traded instrument
@@ -63,9 +66,13 @@ class StrategyStage {
       default: break;
     }
     for (std::size_t i = 0; i < out_count_; ++i) emit(static_cast<const Event&>(out_[i]));
+    if (checkpoint_every_ != 0 && e.seq() % checkpoint_every_ == 0) emit(static_cast<const Event&>(make_checkpoint(e)));
   }
 
-  void hash_into(StateHasher& h) const noexcept;
+  // Hash of the stage's state (FNV-1a over archive(), kHash mode). Owner thread, or any thread
+  // once the stage thread is joined.
+  std::uint64_t state_hash() const noexcept;
+  void archive(StateArchive& a) noexcept;
   std::uint64_t intents() const noexcept { return intents_.load(std::memory_order_relaxed); }
   bool enabled() const noexcept { return enabled_; }
 
@@ -88,10 +95,12 @@ class StrategyStage {
   void on_admin(const Event& e) noexcept;
   void run_bar(Slot& slot, const Bar& bar, const Event& origin) noexcept;
   void emit_signals(Slot& slot, const Event& origin) noexcept;
+  Event make_checkpoint(const Event& origin) const noexcept;
 
   const InstrumentRegistry* registry_;
   StrategyId strategy_id_;
   bool enabled_;
+  Seq checkpoint_every_;
   std::vector<Slot> slots_;
   std::vector<int> slot_index_;  // by instrument id; -1 = not traded
   SignalBuffer signals_;

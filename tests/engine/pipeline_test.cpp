@@ -24,6 +24,7 @@ struct Fixture {
     (void)registry.add("ETHUSDT", "test", Price::from_raw(1'000'000), Qty::from_raw(10'000), Money{});
     config.strategy.bar_interval_ns = 100 * kMs;
     config.strategy.macd = MacdParams{3, 6, 3};
+    config.strategy.checkpoint_every = 997;
     config.strategy.slots = {{0, Qty::from_raw(1'000'000)}, {1, Qty::from_raw(10'000'000)}};
     config.risk.default_limits.max_order_qty = Qty::from_units(10);
     config.risk.default_limits.max_order_notional = Money::from_units(50'000);
@@ -170,6 +171,16 @@ TEST(PipelineDeterminism, InlineFusedAndThreadedAgreeOnStateAndOutputs) {
   ASSERT_GT(reference.orders, 20u);
   ASSERT_GT(reference.fills, 20u);
   ASSERT_GT(reference.rejects, 0u) << "the kill switch window should deny some intents";
+  std::size_t checkpoints = 0;
+  for (const Event& e : reference.outputs) {
+    if (e.type() != EventType::kCheckpoint) continue;
+    ++checkpoints;
+    EXPECT_EQ(e.seq() % 997, 0u);
+    EXPECT_EQ(e.payload.checkpoint.state_hash,
+              combine_stage_hashes(e.payload.checkpoint.strategy_hash, e.payload.checkpoint.risk_hash,
+                                   e.payload.checkpoint.router_hash));
+  }
+  EXPECT_EQ(checkpoints, input.size() / 997) << "one checkpoint per 997 inputs, compared across topologies below";
   for (PipelineMode mode : {PipelineMode::kFused, PipelineMode::kThreaded}) {
     // Tiny rings force back-pressure on every stage.
     for (std::size_t ring : {std::size_t{8}, std::size_t{4096}}) {
@@ -189,6 +200,46 @@ TEST(PipelineDeterminism, ReplayingTheRecordingReproducesTheLiveSession) {
   const RunResult b = run(f, input, PipelineMode::kInline, WaitKind::kBackoff, 1024);
   EXPECT_EQ(a.hash, b.hash);
   EXPECT_TRUE(same_events(a.outputs, b.outputs));
+}
+
+TEST(CoreSnapshot, RestoredCoreHasTheSameHashAndContinuesIdentically) {
+  Fixture f;
+  const auto input = record_session(f, 77, 20000);
+  const std::size_t half = input.size() / 2;
+  auto original = Core::create(f.registry, f.config);
+  ASSERT_TRUE(original.ok());
+  RecordingSink sink_a, sink_b;
+  for (std::size_t i = 0; i < half; ++i) (*original)->process(input[i], sink_a);
+  const std::string snap = (*original)->snapshot();
+  auto restored = Core::create(f.registry, f.config);
+  ASSERT_TRUE(restored.ok());
+  ASSERT_TRUE((*restored)->restore(snap).ok());
+  EXPECT_EQ((*restored)->state_hash(), (*original)->state_hash());
+  const std::size_t outputs_before = sink_a.outputs.size();
+  for (std::size_t i = half; i < input.size(); ++i) {
+    (*original)->process(input[i], sink_a);
+    (*restored)->process(input[i], sink_b);
+  }
+  EXPECT_EQ((*restored)->state_hash(), (*original)->state_hash());
+  std::vector<Event> tail(sink_a.outputs.begin() + static_cast<std::ptrdiff_t>(outputs_before), sink_a.outputs.end());
+  EXPECT_TRUE(same_events(tail, sink_b.outputs));
+}
+
+TEST(CoreSnapshot, RefusesTruncatedOrForeignSnapshots) {
+  Fixture f;
+  auto core = Core::create(f.registry, f.config);
+  ASSERT_TRUE(core.ok());
+  const std::string snap = (*core)->snapshot();
+  auto other = Core::create(f.registry, f.config);
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE((*other)->restore(snap.substr(0, snap.size() - 3)).ok());
+  EXPECT_FALSE((*other)->restore("not a snapshot").ok());
+  EXPECT_FALSE((*other)->restore(snap + "x").ok());
+  Fixture g;
+  g.config.strategy.slots.pop_back();  // a different configuration
+  auto different = Core::create(g.registry, g.config);
+  ASSERT_TRUE(different.ok());
+  EXPECT_FALSE((*different)->restore(snap).ok());
 }
 
 TEST(PipelineDeterminism, DifferentInputGivesADifferentHash) {
