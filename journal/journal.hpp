@@ -64,6 +64,11 @@ struct WriterStats {
   std::uint64_t commits = 0;
   std::uint64_t inputs = 0;
   std::uint64_t outputs = 0;
+  // Time spent in mdb_txn_commit (under kBatch: the fsyncs), over all commits so far; p50/p99
+  // are upper bucket edges of a log-linear histogram (within 6.25 %).
+  std::uint64_t commit_p50_ns = 0;
+  std::uint64_t commit_p99_ns = 0;
+  std::uint64_t commit_max_ns = 0;
 };
 
 class JournalWriter {
