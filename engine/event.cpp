@@ -108,6 +108,7 @@ std::string_view to_string(RejectReason r) noexcept {
     case RejectReason::kRiskHalted: return "risk_halted";
     case RejectReason::kRiskBadQuantity: return "risk_bad_quantity";
     case RejectReason::kRiskMaxOpenOrders: return "risk_max_open_orders";
+    case RejectReason::kJournalNotDurable: return "journal_not_durable";
     case RejectReason::kVenueUnknownInstrument: return "venue_unknown_instrument";
     case RejectReason::kVenueInvalidQuantity: return "venue_invalid_quantity";
     case RejectReason::kVenueInvalidPrice: return "venue_invalid_price";

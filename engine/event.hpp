@@ -77,6 +77,7 @@ enum class RejectReason : std::uint16_t {
   kRiskHalted = 104,
   kRiskBadQuantity = 105,
   kRiskMaxOpenOrders = 106,  // the order table is full
+  kJournalNotDurable = 107,  // gate_orders: the origin input did not become durable in time
   // venue (2xx)
   kVenueUnknownInstrument = 200,
   kVenueInvalidQuantity = 201,

@@ -32,7 +32,11 @@
 #include "gateways/input_queue.hpp"
 #include "gateways/sim_exchange.hpp"
 #include "gateways/system_clock.hpp"
+#include "journal/journal.hpp"
 #include "tools/live_config.hpp"
+
+#include <sys/stat.h>
+#include <xxhash.h>
 
 namespace sequent::tools {
 
@@ -46,13 +50,30 @@ constexpr TimeNs kFixedStartNs = 1'767'225'600'000'000'000;
 // sequencer, tick-to-order latency from the input's stamp to the hand-off to the venue.
 class LiveOutputSink final : public OutputSink {
  public:
-  LiveOutputSink(SimExchange& exchange, InputQueue& feedback, const Clock& clock, LatencyHistogram& t2o)
-      : exchange_(exchange), feedback_(feedback), clock_(clock), t2o_(t2o) {}
+  LiveOutputSink(SimExchange& exchange, InputQueue& feedback, const Clock& clock, LatencyHistogram& t2o,
+                 journal::JournalWriter* journal, bool gate_orders, std::int64_t stall_limit_ns)
+      : exchange_(exchange), feedback_(feedback), clock_(clock), t2o_(t2o), journal_(journal),
+        gate_orders_(gate_orders), stall_limit_ns_(stall_limit_ns) {}
 
   void on_output(const Event& e) noexcept override {
+    if (journal_ != nullptr) {
+      // Router thread: the journal's only output producer (the main thread takes over after join).
+      if (e.type() == EventType::kCheckpoint) {
+        (void)journal_->append_checkpoint(e.seq(), e.payload.checkpoint.state_hash);
+        return;
+      }
+      (void)journal_->append_output(e);
+    }
     switch (e.type()) {
       case EventType::kOrderNew:
       case EventType::kOrderCancel:
+        if (gate_orders_ && !wait_durable(e.seq())) {
+          Event denied = e;
+          denied.header.type = EventType::kOrderDenied;
+          denied.payload.order.reason = RejectReason::kJournalNotDurable;
+          feed_back(denied);
+          return;
+        }
         if (exchange_.submit(e)) {
           if (e.type() == EventType::kOrderNew) t2o_.record(clock_.now_ns() - e.header.recv_ns);
         } else {
@@ -72,6 +93,19 @@ class LiveOutputSink final : public OutputSink {
   }
 
  private:
+  // gate_orders: hold the order until its origin input is durable; give up (deny) if the writer
+  // failed or made no progress for stall_limit.
+  bool wait_durable(Seq origin) noexcept {
+    if (journal_ == nullptr || journal_->durable_seq() >= origin) return true;
+    WaitStrategy wait(WaitKind::kSpinYield);
+    const TimeNs start = clock_.now_ns();
+    while (journal_->durable_seq() < origin) {
+      if (journal_->failed() || clock_.now_ns() - start > stall_limit_ns_) return false;
+      wait.idle(0);
+    }
+    return true;
+  }
+
   void feed_back(const Event& e) noexcept {
     Event input = e;
     input.header.flags = 0;
@@ -89,6 +123,9 @@ class LiveOutputSink final : public OutputSink {
   InputQueue& feedback_;
   const Clock& clock_;
   LatencyHistogram& t2o_;
+  journal::JournalWriter* journal_;
+  bool gate_orders_;
+  std::int64_t stall_limit_ns_;
 };
 
 // Inline topology: the engine thread polls the exchange directly, one market event at a time.
@@ -129,6 +166,20 @@ std::string money_text(std::int64_t raw) {
   return to_string(Money::from_raw(raw));
 }
 
+std::string session_dir_name() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
+  return std::string("var/sessions/") + buf;
+}
+
+bool file_exists(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
 bool valid_host_port(const std::string& s) {
   const auto colon = s.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 >= s.size()) return false;
@@ -141,11 +192,10 @@ bool valid_host_port(const std::string& s) {
 }  // namespace
 
 int run_live(const LiveOptions& options) {
-  if (options.resume || !options.journal_dir.empty()) {
+  if (options.resume) {
     std::fprintf(stderr,
-                 "sequent live: %s: this build keeps no journal yet (the LMDB journal and --resume "
-                 "arrive with the journal work); run without it\n",
-                 options.resume ? "--resume" : "--journal");
+                 "sequent live: --resume: recovery from a journal is not available in this build yet; "
+                 "`sequent replay DIR` rebuilds and verifies the state\n");
     return 2;
   }
   LiveConfig cfg = default_paper_config();
@@ -176,6 +226,16 @@ int run_live(const LiveOptions& options) {
     return 2;
   }
 
+  // Journal: on by default; a directory that already holds a session is never appended to here.
+  std::string journal_dir = !options.journal_dir.empty() ? options.journal_dir : cfg.journal_dir;
+  const bool journal_on = !options.journal_dir.empty() || cfg.journal_enabled;
+  if (journal_on && journal_dir.empty()) journal_dir = session_dir_name();
+  if (journal_on && file_exists(journal_dir + "/data.mdb")) {
+    std::fprintf(stderr, "sequent live: --journal: %s already holds a session; use another directory (or --resume)\n",
+                 journal_dir.c_str());
+    return 2;
+  }
+
   // Signals go to the main thread only: block them before any thread starts.
   sigset_t signals;
   sigemptyset(&signals);
@@ -200,9 +260,28 @@ int run_live(const LiveOptions& options) {
     return 2;
   }
   SimExchange exchange(*cfg.registry, xcfg);
+
+  std::unique_ptr<journal::JournalWriter> journal;
+  if (journal_on) {
+    journal::SessionMeta meta;
+    meta.binary_version = "sequent 0.1.0";
+    meta.session_start_ns = start_ns;
+    meta.instruments = instruments_text(*cfg.registry);
+    meta.config = resolved_config_text(cfg);
+    meta.config_hash = XXH64(meta.config.data(), meta.config.size(), 0);
+    journal::WriterOptions wo;
+    wo.durability = cfg.durability;
+    auto opened = journal::JournalWriter::open(journal_dir, meta, wo);
+    if (!opened) {
+      std::fprintf(stderr, "sequent live: journal %s: %s\n", journal_dir.c_str(), opened.error().message.c_str());
+      return exit_code_for(opened.error().code);
+    }
+    journal = std::move(*opened);
+  }
+
   InputQueue feedback;
   LatencyHistogram t2o;
-  LiveOutputSink sink(exchange, feedback, clock, t2o);
+  LiveOutputSink sink(exchange, feedback, clock, t2o, journal.get(), cfg.gate_orders, cfg.stall_limit_ms * 1'000'000);
   Pipeline pipeline(**core, sink, cfg.pipeline);
   Sequencer sequencer(clock);
 
@@ -220,16 +299,20 @@ int run_live(const LiveOptions& options) {
 
   std::fprintf(stderr,
                "sequent live: paper trading on the simulated market (%s), pipeline=%s wait=%s seed=%" PRIu64
-               " rate=%s instruments=BTCUSDT,ETHUSDT strategy=%s(%d,%d,%d) bars=%" PRId64 "ms journal=off console=off\n",
+               " rate=%s instruments=BTCUSDT,ETHUSDT strategy=%s(%d,%d,%d) bars=%" PRId64 "ms journal=%s console=off\n",
                cfg.source.c_str(), std::string(to_string(cfg.pipeline.mode)).c_str(),
                std::string(to_string(cfg.pipeline.wait)).c_str(), cfg.seed, paced ? (std::to_string(static_cast<long long>(cfg.events_per_second)) + "/s").c_str() : "unpaced",
                cfg.core.strategy.name.c_str(), cfg.core.strategy.macd.fast, cfg.core.strategy.macd.slow,
-               cfg.core.strategy.macd.signal, cfg.core.strategy.bar_interval_ns / 1'000'000);
+               cfg.core.strategy.macd.signal, cfg.core.strategy.bar_interval_ns / 1'000'000,
+               journal_on ? (journal_dir + (cfg.durability == journal::Durability::kBatch ? " (batch" : " (none") +
+                             (cfg.gate_orders ? ", gated)" : ")")).c_str()
+                          : "off");
 
   std::atomic<bool> stop_input{false};
   std::atomic<bool> stop_exchange{false};
   std::atomic<bool> engine_failed{false};
   std::atomic<bool> input_exhausted{false};  // --events reached
+  std::atomic<bool> trip_kill_switch{false};  // set by the journal watchdog; the engine thread acts
 
   std::thread exchange_thread;
   if (!inline_mode) {
@@ -264,8 +347,21 @@ int run_live(const LiveOptions& options) {
       engine_failed.store(true, std::memory_order_relaxed);
     }
     WaitStrategy wait(cfg.pipeline.wait);
-    auto submit = [&](const Event& e) { pipeline.submit(e); };
+    bool tripped = false;
+    auto submit = [&](const Event& e) {
+      // Journal first, then the core: nothing reaches a stage that the journal was not given.
+      if (journal && !journal->append(e)) trip_kill_switch.store(true, std::memory_order_release);
+      pipeline.submit(e);
+    };
     while (!stop_input.load(std::memory_order_acquire)) {
+      if (!tripped && trip_kill_switch.load(std::memory_order_acquire)) {
+        // The journal failed or stalled: stop new orders through the one path that changes state.
+        tripped = true;
+        Event kill = make_event(EventType::kAdmin, Source::kInternal, kNoInstrument, clock.now_ns());
+        kill.payload.admin.command = AdminCommand::kKillSwitch;
+        sequencer.stamp(kill);
+        submit(kill);
+      }
       if (!paced && sequencer.next_seq() > stop_after) {
         input_exhausted.store(true, std::memory_order_release);
         break;
@@ -285,16 +381,17 @@ int run_live(const LiveOptions& options) {
     const Seq seq = sequencer.last_seq();
     const auto snap = t2o.snapshot();
     std::printf("ts=%s seq=%" PRIu64 " events_per_s=%" PRIu64 " orders=%" PRIu64 " fills=%" PRIu64 " rejects=%" PRIu64
-                " pnl=%s durable_seq=0 t2o_p50_us=%.1f t2o_p99_us=%.1f backpressure=%" PRIu64 "\n",
+                " pnl=%s durable_seq=%" PRIu64 " t2o_p50_us=%.1f t2o_p99_us=%.1f backpressure=%" PRIu64 "\n",
                 utc_now_iso().c_str(), seq, seq - last_seq, counters.orders.load(std::memory_order_relaxed),
                 counters.fills.load(std::memory_order_relaxed), counters.rejects.load(std::memory_order_relaxed),
                 money_text(counters.net_pnl_raw.load(std::memory_order_relaxed)).c_str(),
-                static_cast<double>(snap.percentile(0.50)) / 1000.0, static_cast<double>(snap.percentile(0.99)) / 1000.0,
+                journal ? journal->durable_seq() : Seq{0}, static_cast<double>(snap.percentile(0.50)) / 1000.0, static_cast<double>(snap.percentile(0.99)) / 1000.0,
                 pipeline.backpressure_waits());
     std::fflush(stdout);
     last_seq = seq;
   };
   int exit_code = 0;
+  bool journal_alarm = false;
   for (;;) {
     auto now = std::chrono::steady_clock::now();
     if (duration >= 0 && now - t0 >= std::chrono::duration<double>(duration)) break;
@@ -317,6 +414,21 @@ int run_live(const LiveOptions& options) {
       exit_code = 2;
       break;
     }
+    if (journal && !journal_alarm) {
+      // Watchdog: a failed writer, or one that has not committed for stall_limit while inputs
+      // wait, trips the kill switch (once) and is reported.
+      const std::int64_t now_steady = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::steady_clock::now().time_since_epoch()).count();
+      const bool lagging = sequencer.last_seq() > journal->durable_seq();
+      const std::int64_t last_commit = journal->last_commit_steady_ns();
+      const bool stalled = lagging && last_commit != 0 && now_steady - last_commit > cfg.stall_limit_ms * 1'000'000;
+      if (journal->failed() || stalled) {
+        journal_alarm = true;
+        trip_kill_switch.store(true, std::memory_order_release);
+        std::fprintf(stderr, "sequent live: ALERT journal %s: %s; kill switch on, no new orders\n", journal_dir.c_str(),
+                     journal->failed() ? journal->error().c_str() : "writer stalled past journal.stall_limit_ms");
+      }
+    }
     if (sig < 0 && input_exhausted.load(std::memory_order_acquire)) break;
     if (std::chrono::steady_clock::now() >= next_status) {
       print_status();
@@ -330,8 +442,23 @@ int run_live(const LiveOptions& options) {
   stop_exchange.store(true, std::memory_order_release);
   if (exchange_thread.joinable()) exchange_thread.join();
 
+  const std::uint64_t final_hash = (*core)->state_hash();
+  if (journal) {
+    // Every engine thread is joined: this thread is now the journal's only producer.
+    (void)journal->append_checkpoint(sequencer.last_seq(), final_hash);
+    if (sequencer.last_seq() > 0) {
+      if (Status s = journal->write_snapshot(sequencer.last_seq(), (*core)->snapshot()); !s.ok())
+        std::fprintf(stderr, "sequent live: journal snapshot: %s\n", s.error().message.c_str());
+    }
+    if (Status s = journal->close(); !s.ok()) {
+      std::fprintf(stderr, "sequent live: journal %s: %s\n", journal_dir.c_str(), s.error().message.c_str());
+      exit_code = 1;
+    }
+    std::fprintf(stderr, "sequent live: journal %s durable up to seq %" PRIu64 "\n", journal_dir.c_str(), journal->durable_seq());
+  }
+
   char hash[17] = {};
-  format_hash_hex((*core)->state_hash(), hash);
+  format_hash_hex(final_hash, hash);
   std::printf("final seq=%" PRIu64 " state_hash=%s orders=%" PRIu64 " fills=%" PRIu64 " pnl=%s\n",
               sequencer.last_seq(), hash, counters.orders.load(), counters.fills.load(),
               money_text(counters.net_pnl_raw.load()).c_str());

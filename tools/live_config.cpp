@@ -2,6 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include <cinttypes>
+#include <cstdio>
+#include <fstream>
 #include <sstream>
 
 namespace sequent::tools {
@@ -108,9 +111,10 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
       {"session", {"seed", "pipeline", "wait", "ring_capacity"}},
       {"market", {"events_per_second"}},
       {"strategy", {"name", "bar_interval_ms", "fast", "slow", "signal", "qty"}},
-      {"risk", {"max_order_qty", "max_order_notional"}},
+      {"risk", {"max_order_qty", "max_order_notional", "instrument"}},
       {"threads", {"sequencer", "venue", "core", "strategy", "risk", "router"}},
       {"console", {"address"}},
+      {"journal", {"enabled", "dir", "durability", "gate_orders", "checkpoint_every", "stall_limit_ms"}},
   };
   for (const auto& [section, node] : root) {
     const std::vector<std::string>* keys = nullptr;
@@ -147,13 +151,22 @@ LiveConfig default_paper_config() {
                                   InstrumentRiskLimits{qty_of("20"), money_of("50000")}};
   cfg.pipeline.mode = PipelineMode::kInline;
   cfg.pipeline.wait = WaitKind::kBackoff;
+  s.checkpoint_every = 10'000;
   return cfg;
 }
 
 Status apply_config_file(const std::string& path, LiveConfig& cfg) {
+  std::ifstream in(path);
+  if (!in) return Error{ErrorCode::kInvalidArgument, path + ": cannot open the configuration file"};
+  std::stringstream text;
+  text << in.rdbuf();
+  return apply_config_text(text.str(), path, cfg);
+}
+
+Status apply_config_text(const std::string& text, const std::string& path, LiveConfig& cfg) {  // NOLINT
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     std::ostringstream out;
     out << path << ':' << e.source().begin.line << ": " << e.description();
@@ -166,16 +179,16 @@ Status apply_config_file(const std::string& path, LiveConfig& cfg) {
   cfg.source = path;
 
   SEQUENT_TRY(r.integer("session.seed", cfg.seed, 0, INT64_MAX));
-  std::string text;
+  std::string text_value;
   if (const toml::node* n = r.node("session.pipeline")) {
-    SEQUENT_TRY(r.string("session.pipeline", text));
-    if (!parse_pipeline_mode(text, cfg.pipeline.mode))
-      return config_error(path, n, "session.pipeline", "expected inline, fused or threaded, was '" + text + "'");
+    SEQUENT_TRY(r.string("session.pipeline", text_value));
+    if (!parse_pipeline_mode(text_value, cfg.pipeline.mode))
+      return config_error(path, n, "session.pipeline", "expected inline, fused or threaded, was '" + text_value + "'");
   }
   if (const toml::node* n = r.node("session.wait")) {
-    SEQUENT_TRY(r.string("session.wait", text));
-    auto kind = parse_wait_kind(text);
-    if (!kind) return config_error(path, n, "session.wait", "expected busy_spin, spin_yield or backoff, was '" + text + "'");
+    SEQUENT_TRY(r.string("session.wait", text_value));
+    auto kind = parse_wait_kind(text_value);
+    if (!kind) return config_error(path, n, "session.wait", "expected busy_spin, spin_yield or backoff, was '" + text_value + "'");
     cfg.pipeline.wait = *kind;
   }
   SEQUENT_TRY(r.integer("session.ring_capacity", cfg.pipeline.ring_capacity, 2, 1 << 24));
@@ -217,6 +230,24 @@ Status apply_config_file(const std::string& path, LiveConfig& cfg) {
     if (has_qty) lim->max_order_qty = max_qty;
     if (has_notional) lim->max_order_notional = max_notional;
   }
+  if (const toml::node* n = r.node("risk.instrument")) {
+    const toml::table* t = n->as_table();
+    if (t == nullptr) return config_error(path, n, "risk.instrument", "expected tables [risk.instrument.SYMBOL]");
+    for (const auto& [symbol, value] : *t) {
+      const std::string key = "risk.instrument." + std::string(symbol.str());
+      auto id = cfg.registry->find(symbol.str());
+      if (!id) return config_error(path, &value, key, "unknown instrument (known: BTCUSDT, ETHUSDT)");
+      const toml::table* lt = value.as_table();
+      if (lt == nullptr) return config_error(path, &value, key, "expected a table with max_order_qty, max_order_notional");
+      for (const auto& [k, v] : *lt) {
+        if (k.str() != "max_order_qty" && k.str() != "max_order_notional")
+          return config_error(path, &v, key + "." + std::string(k.str()), "unknown key");
+      }
+      InstrumentRiskLimits& lim = cfg.core.risk.per_instrument[*id];
+      SEQUENT_TRY(r.decimal(key + ".max_order_qty", lim.max_order_qty, true));
+      SEQUENT_TRY(r.decimal(key + ".max_order_notional", lim.max_order_notional, true));
+    }
+  }
   const int cpus = 1024;
   SEQUENT_TRY(r.integer("threads.sequencer", cfg.sequencer_cpu, -1, cpus));
   SEQUENT_TRY(r.integer("threads.venue", cfg.venue_cpu, -1, cpus));
@@ -225,7 +256,61 @@ Status apply_config_file(const std::string& path, LiveConfig& cfg) {
   SEQUENT_TRY(r.integer("threads.risk", cfg.pipeline.risk_cpu, -1, cpus));
   SEQUENT_TRY(r.integer("threads.router", cfg.pipeline.router_cpu, -1, cpus));
   SEQUENT_TRY(r.string("console.address", cfg.console));
+
+  if (const toml::node* n = r.node("journal.enabled")) {
+    if (!n->is_boolean()) return config_error(path, n, "journal.enabled", "expected true or false");
+    cfg.journal_enabled = *n->value<bool>();
+  }
+  SEQUENT_TRY(r.string("journal.dir", cfg.journal_dir));
+  if (const toml::node* n = r.node("journal.durability")) {
+    SEQUENT_TRY(r.string("journal.durability", text_value));
+    if (text_value == "none") cfg.durability = journal::Durability::kNone;
+    else if (text_value == "batch") cfg.durability = journal::Durability::kBatch;
+    else return config_error(path, n, "journal.durability", "expected none or batch, was '" + text_value + "'");
+  }
+  if (const toml::node* n = r.node("journal.gate_orders")) {
+    if (!n->is_boolean()) return config_error(path, n, "journal.gate_orders", "expected true or false");
+    cfg.gate_orders = *n->value<bool>();
+  }
+  SEQUENT_TRY(r.integer("journal.checkpoint_every", cfg.core.strategy.checkpoint_every, 0, INT64_MAX));
+  SEQUENT_TRY(r.integer("journal.stall_limit_ms", cfg.stall_limit_ms, 1, 3'600'000));
   return {};
+}
+
+std::string instruments_text(const InstrumentRegistry& registry) {
+  std::string out;
+  for (const Instrument& ins : registry.all()) {
+    out += std::to_string(ins.id) + " " + ins.symbol + " " + ins.venue + " " + to_string(ins.tick_size) + " " +
+           to_string(ins.lot_size) + " " + to_string(ins.min_notional) + "\n";
+  }
+  return out;
+}
+
+std::string resolved_config_text(const LiveConfig& cfg) {
+  std::ostringstream o;
+  o << "# resolved configuration (written by sequent)\n";
+  o << "[session]\nseed = " << cfg.seed << "\npipeline = \"" << to_string(cfg.pipeline.mode) << "\"\nwait = \""
+    << to_string(cfg.pipeline.wait) << "\"\nring_capacity = " << cfg.pipeline.ring_capacity << "\n\n";
+  char rate[64];
+  std::snprintf(rate, sizeof(rate), "%.17g", cfg.events_per_second);
+  o << "[market]\nevents_per_second = " << rate << "\n\n";
+  const StrategyStageConfig& s = cfg.core.strategy;
+  o << "[strategy]\nname = \"" << s.name << "\"\nbar_interval_ms = " << s.bar_interval_ns / kMs << "\nfast = " << s.macd.fast
+    << "\nslow = " << s.macd.slow << "\nsignal = " << s.macd.signal << "\n\n[strategy.qty]\n";
+  for (const StrategySlotConfig& slot : s.slots)
+    o << cfg.registry->at(slot.instrument).symbol << " = \"" << to_string(slot.order_qty) << "\"\n";
+  o << "\n[threads]\nsequencer = " << cfg.sequencer_cpu << "\nvenue = " << cfg.venue_cpu << "\ncore = " << cfg.pipeline.core_cpu
+    << "\nstrategy = " << cfg.pipeline.strategy_cpu << "\nrisk = " << cfg.pipeline.risk_cpu << "\nrouter = " << cfg.pipeline.router_cpu
+    << "\n\n[console]\naddress = \"" << cfg.console << "\"\n\n";
+  o << "[journal]\nenabled = " << (cfg.journal_enabled ? "true" : "false") << "\ndurability = \""
+    << (cfg.durability == journal::Durability::kNone ? "none" : "batch") << "\"\ngate_orders = " << (cfg.gate_orders ? "true" : "false")
+    << "\ncheckpoint_every = " << s.checkpoint_every << "\nstall_limit_ms = " << cfg.stall_limit_ms << "\n";
+  for (std::size_t i = 0; i < cfg.core.risk.per_instrument.size(); ++i) {
+    const InstrumentRiskLimits& l = cfg.core.risk.per_instrument[i];
+    o << "\n[risk.instrument." << cfg.registry->at(static_cast<InstrumentId>(i)).symbol << "]\nmax_order_qty = \""
+      << to_string(l.max_order_qty) << "\"\nmax_order_notional = \"" << to_string(l.max_order_notional) << "\"\n";
+  }
+  return o.str();
 }
 
 }  // namespace sequent::tools

@@ -11,6 +11,7 @@
 #include "engine/instrument.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/result.hpp"
+#include "journal/journal.hpp"
 
 namespace sequent::tools {
 
@@ -23,6 +24,12 @@ struct LiveConfig {
   int sequencer_cpu = -1;           // fused/threaded: the ingest + sequencer thread
   int venue_cpu = -1;               // fused/threaded: the simulated exchange thread
   std::string console = "127.0.0.1:8080";
+  // Journal: on by default, in var/sessions/<UTC timestamp>/ unless a directory is given.
+  bool journal_enabled = true;
+  std::string journal_dir;
+  journal::Durability durability = journal::Durability::kBatch;
+  bool gate_orders = false;          // release an order only once its origin seq is durable
+  std::int64_t stall_limit_ms = 2000;  // journal not committing for this long → kill switch
   std::string source = "built-in paper defaults";
 };
 
@@ -32,5 +39,13 @@ LiveConfig default_paper_config();
 
 // Applies a TOML file on top of cfg. Errors read "FILE:LINE: key: problem".
 Status apply_config_file(const std::string& path, LiveConfig& cfg);
+// Same, from text; `name` stands for the file in messages (e.g. "DIR (journal meta)").
+Status apply_config_text(const std::string& text, const std::string& name, LiveConfig& cfg);
+
+// The fully resolved configuration as TOML that apply_config_text reads back to the same
+// settings. Stored in the journal's meta so replay rebuilds the same core.
+std::string resolved_config_text(const LiveConfig& cfg);
+// One line per instrument: "id symbol venue tick lot min_notional" (journal meta).
+std::string instruments_text(const InstrumentRegistry& registry);
 
 }  // namespace sequent::tools

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "tools/live_command.hpp"
+#include "tools/replay_command.hpp"
 
 namespace {
 
@@ -23,7 +24,8 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   live_cmd->add_option("--duration", live.duration_seconds, "Stop after SECONDS (default: run until SIGINT/SIGTERM)")
       ->check(CLI::Range(0.0, 1e9));
-  live_cmd->add_option("--journal", live.journal_dir, "Session journal directory (not available in this build)");
+  live_cmd->add_option("--journal", live.journal_dir,
+                       "Session journal directory (default var/sessions/<UTC timestamp>/; must not hold a session yet)");
   live_cmd->add_flag("--resume", live.resume, "Rebuild from an existing --journal and carry on (not available in this build)");
   live_cmd->add_option("--pipeline", live.pipeline, "Topology: inline (one thread), fused or threaded");
   live_cmd->add_option("--seed", live.seed, "Seed of the simulated market (default 1)");
@@ -35,6 +37,27 @@ int main(int argc, char** argv) {
                        "Stop after N inputs; the simulated market runs unpaced from a fixed start time, so an "
                        "inline run is reproducible (tests, benchmarks)")
       ->check(CLI::PositiveNumber);
+
+  sequent::tools::ReplayCommandOptions replay;
+  CLI::App* replay_cmd = app.add_subcommand("replay", "Rebuild state from a journal; --verify compares with what the session recorded");
+  replay_cmd->add_option("DIR", replay.dir, "Session journal directory")->required();
+  replay_cmd->add_option("--to", replay.to, "Stop after this seq");
+  replay_cmd->add_flag("--verify", replay.verify,
+                       "Regenerate outputs and checkpoints from seq 1 and compare (exit 3 at the first divergence)");
+  replay_cmd->add_flag("--json", replay.json, "Print the result as one JSON object");
+
+  CLI::App* journal_cmd = app.add_subcommand("journal", "Inspect or export a session journal");
+  journal_cmd->require_subcommand(1);
+  std::string info_dir;
+  CLI::App* info_cmd = journal_cmd->add_subcommand("info", "Format, session, seq range and record counts");
+  info_cmd->add_option("DIR", info_dir, "Session journal directory")->required();
+  sequent::tools::ExportCommandOptions exp;
+  CLI::App* export_cmd = journal_cmd->add_subcommand("export", "Write the journal as JSON lines (the audit log) to stdout");
+  export_cmd->add_option("DIR", exp.dir, "Session journal directory")->required();
+  export_cmd->add_option("--from", exp.from, "First seq (default 1)");
+  export_cmd->add_option("--to", exp.to, "Last seq (default: the end)");
+  export_cmd->add_flag("--outputs", exp.outputs, "Also write the recorded outputs after the input that caused them");
+  export_cmd->add_option("--format", exp.format, "Output format: jsonl")->required();
 
   try {
     app.parse(argc, argv);
@@ -49,5 +72,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (live_cmd->parsed()) return sequent::tools::run_live(live);
+  if (replay_cmd->parsed()) return sequent::tools::run_replay(replay);
+  if (info_cmd->parsed()) return sequent::tools::run_journal_info(info_dir);
+  if (export_cmd->parsed()) return sequent::tools::run_journal_export(exp);
   return 2;
 }

@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <regex>
 #include <string>
 #include <vector>
@@ -20,9 +22,24 @@ struct RunResult {
   std::string err;  // stderr
 };
 
+// Every `live` run journals into its own fresh temporary directory (journaling is on by default).
+std::string fresh_journal() {
+  static int counter = 0;
+  const std::string dir = ::testing::TempDir() + "sequent_live_e2e_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
 RunResult run(const std::string& args) {
-  const std::string err_file = ::testing::TempDir() + "sequent_e2e_stderr.txt";
-  const std::string cmd = std::string(SEQUENT_BINARY) + " " + args + " 2>" + err_file;
+  // One stderr file per process: ctest runs test cases of this binary in parallel processes.
+  const std::string err_file = ::testing::TempDir() + "sequent_e2e_stderr_" + std::to_string(::getpid()) + ".txt";
+  std::string full = args;
+  std::string journal;
+  if (args.rfind("live", 0) == 0) {
+    journal = fresh_journal();
+    full += " --journal " + journal;
+  }
+  const std::string cmd = std::string(SEQUENT_BINARY) + " " + full + " 2>" + err_file;
   RunResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
@@ -35,6 +52,7 @@ RunResult run(const std::string& args) {
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0) r.err.append(buf, n);
     std::fclose(f);
   }
+  if (!journal.empty()) std::filesystem::remove_all(journal);
   return r;
 }
 
