@@ -61,6 +61,8 @@ std::string_view to_string(EventType t) noexcept {
     case EventType::kOrderDenied: return "order_denied";
     case EventType::kAdmin: return "admin";
     case EventType::kTimer: return "timer";
+    case EventType::kReconcile: return "reconcile";
+    case EventType::kGap: return "gap";
     case EventType::kOrderIntent: return "order_intent";
     case EventType::kOrderNew: return "order_new";
     case EventType::kOrderCancel: return "order_cancel";
@@ -78,6 +80,7 @@ std::string_view to_string(Source s) noexcept {
     case Source::kTimer: return "timer";
     case Source::kInternal: return "internal";
     case Source::kFile: return "file";
+    case Source::kReconcile: return "reconcile";
     case Source::kStrategy: return "strategy";
     case Source::kRisk: return "risk";
     case Source::kRouter: return "router";

@@ -33,6 +33,8 @@ enum class EventType : std::uint8_t {
   kOrderDenied = 11, // OrderPayload + reason: pre-trade risk refused an intent (fed back)
   kAdmin = 20,       // AdminPayload, operator command with its user
   kTimer = 21,       // TimerPayload
+  kReconcile = 22,   // ReconcilePayload: begin/end of the venue's view fed in after a restart
+  kGap = 23,         // an input lost in a crash before it was journaled: holds its seq, no effect
   // derived: produced by stages, travel downstream, never sequenced as inputs
   kOrderIntent = 40, // OrderPayload: strategy → risk
   kOrderNew = 41,    // OrderPayload: risk-approved order → router → venue
@@ -48,6 +50,7 @@ enum class Source : std::uint8_t {
   kTimer = 4,
   kInternal = 5,    // the core's own feedback (risk denials)
   kFile = 6,        // historical data files
+  kReconcile = 7,   // the venue's view after a restart (reports re-sent by reconciliation)
   kStrategy = 10,   // derived events
   kRisk = 11,
   kRouter = 12,
@@ -55,6 +58,9 @@ enum class Source : std::uint8_t {
 
 // Header flag bits.
 inline constexpr std::uint8_t kFlagDerived = 0x01;  // produced by a stage; seq = origin seq
+// On an input execution report: not a report the venue sent but its order state restated by
+// reconciliation ("this order is open at the venue").
+inline constexpr std::uint8_t kFlagVenueState = 0x02;
 
 enum class ExecType : std::uint8_t {
   kNew = 1,            // venue acknowledged the order
@@ -164,6 +170,15 @@ struct CheckpointPayload {
   std::uint64_t state_hash;  // Core::combine_hashes of the three, set by the router
 };
 
+enum class ReconcilePhase : std::uint8_t { kBegin = 1, kEnd = 2 };
+
+struct ReconcilePayload {
+  ReconcilePhase phase;
+  std::uint32_t venue_open_orders;  // reports that follow: one ack per order open at the venue
+  std::uint32_t venue_fills;        // and the venue's fills (duplicates are ignored by trade id)
+  Seq last_durable_seq;             // what the journal held when the engine restarted
+};
+
 struct TimerPayload {
   std::uint32_t timer_id;
 };
@@ -193,6 +208,7 @@ struct alignas(64) Event {
     AdminPayload admin;
     TimerPayload timer;
     CheckpointPayload checkpoint;
+    ReconcilePayload reconcile;
   } payload;
 
   Seq seq() const noexcept { return header.seq; }

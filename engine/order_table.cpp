@@ -154,6 +154,7 @@ void archive_record(StateArchive& a, OrderRecord& r) noexcept {
   a.fixed(r.qty);
   a.fixed(r.cum_qty);
   a.u64(r.venue_order_id);
+  a.boolean(r.confirmed);
 }
 }  // namespace
 

@@ -69,6 +69,7 @@ struct OrderRecord {
   Qty qty;
   Qty cum_qty;
   std::uint64_t venue_order_id = 0;
+  bool confirmed = false;  // reconciliation: the venue reported it open during the current window
 };
 
 class OrderTable {
@@ -90,6 +91,12 @@ class OrderTable {
   void clear() noexcept;
   // Cold: the records sorted by client order id.
   std::vector<OrderRecord> sorted() const;
+  // Calls fn(OrderRecord&) for every record (slot order). fn must not insert or erase.
+  template <class Fn>
+  void for_each(Fn&& fn) noexcept {
+    for (std::size_t i = 0; i <= mask_; ++i)
+      if (slots_[i].client_order_id != 0) fn(slots_[i]);
+  }
 
  private:
   std::size_t slot_of(ClientOrderId id) const noexcept;

@@ -3,7 +3,8 @@
 namespace sequent {
 
 RouterStage::RouterStage(const InstrumentRegistry& registry, RouterConfig config)
-    : registry_(&registry), orders_(config.max_open_orders), positions_(registry.size()) {}
+    : registry_(&registry), orders_(config.max_open_orders), positions_(registry.size()),
+      max_trade_id_(registry.size(), 0) {}
 
 void RouterStage::on_event(const Event& e, OutputSink& sink) noexcept {
   if (e.derived()) {
@@ -74,6 +75,9 @@ void RouterStage::on_event(const Event& e, OutputSink& sink) noexcept {
     case EventType::kExecReport:
       on_exec(e);
       break;
+    case EventType::kReconcile:
+      on_reconcile(e);
+      break;
     default:
       return;
   }
@@ -82,7 +86,36 @@ void RouterStage::on_event(const Event& e, OutputSink& sink) noexcept {
 
 void RouterStage::on_exec(const Event& e) noexcept {
   const ExecReportPayload& x = e.payload.exec;
+  if ((e.header.flags & kFlagVenueState) == 0) ++venue_reports_seen_;
   const bool is_fill = x.exec_type == ExecType::kFill || x.exec_type == ExecType::kPartialFill;
+  if (is_fill && e.instrument() < positions_.size() && x.trade_id != 0) {
+    // Venue trade ids increase per instrument: a fill at or below the highest one seen is a
+    // duplicate (a re-sent report, or reconciliation repeating what the journal already holds).
+    if (x.trade_id <= max_trade_id_[e.instrument()]) {
+      ++invalid_total_;
+      bump(counters_.invalid_reports);
+      return;
+    }
+    max_trade_id_[e.instrument()] = x.trade_id;
+  }
+  if (reconciling_ && x.exec_type == ExecType::kNew && (e.header.flags & kFlagVenueState) != 0) {
+    OrderRecord* known = orders_.find(x.client_order_id);
+    if (known == nullptr) {
+      // Open at the venue, unknown here (its origin input was lost in the crash): adopt it.
+      OrderRecord r;
+      r.client_order_id = x.client_order_id;
+      r.instrument = e.instrument();
+      r.side = x.side;
+      r.status = OrderStatus::kAcknowledged;
+      r.qty = x.leaves_qty + x.cum_qty;
+      r.cum_qty = x.cum_qty;
+      r.venue_order_id = x.venue_order_id;
+      r.confirmed = true;
+      if (orders_.insert(r)) ++adopted_total_;
+      return;
+    }
+    known->confirmed = true;
+  }
   // Fills move positions whatever the order table says: the venue traded.
   if (is_fill && e.instrument() < positions_.size()) {
     positions_[e.instrument()].apply_fill(x.side, x.last_price, x.last_qty, x.fee);
@@ -111,6 +144,31 @@ void RouterStage::on_exec(const Event& e) noexcept {
   if (is_terminal(next)) (void)orders_.erase(x.client_order_id);
 }
 
+void RouterStage::on_reconcile(const Event& e) noexcept {
+  if (e.payload.reconcile.phase == ReconcilePhase::kBegin) {
+    reconciling_ = true;
+    orders_.for_each([](OrderRecord& r) { r.confirmed = false; });
+    return;
+  }
+  if (!reconciling_) return;
+  reconciling_ = false;
+  // Whatever we still think is working but the venue did not report open is not working: it
+  // never arrived, or it ended while we were down (its fills, if any, came in the window).
+  ClientOrderId gone[64];
+  for (;;) {
+    std::size_t n = 0;
+    orders_.for_each([&](OrderRecord& r) {
+      if (!r.confirmed && n < 64) gone[n++] = r.client_order_id;
+    });
+    if (n == 0) break;
+    for (std::size_t i = 0; i < n; ++i) {
+      (void)orders_.erase(gone[i]);
+      ++expired_by_reconcile_total_;
+    }
+  }
+  orders_.for_each([](OrderRecord& r) { r.confirmed = false; });
+}
+
 Money RouterStage::total_net_pnl() const noexcept {
   Money total;
   for (const Position& p : positions_) total += p.net_pnl();
@@ -128,6 +186,12 @@ void RouterStage::archive(StateArchive& a) {
   a.u64(fills_total_);
   a.u64(rejects_total_);
   a.u64(invalid_total_);
+  a.u64(adopted_total_);
+  a.u64(venue_reports_seen_);
+  a.u64(expired_by_reconcile_total_);
+  a.boolean(reconciling_);
+  a.expect_count(max_trade_id_.size());
+  for (std::uint64_t& t : max_trade_id_) a.u64(t);
   a.expect_count(positions_.size());
   for (Position& p : positions_) p.archive(a);
   orders_.archive(a);

@@ -7,6 +7,11 @@
 // sends orders to the venue and feeds denials back to the sequencer; replay records them for
 // comparison and never re-sends. The router's state (working orders, positions, counters) is a
 // function of the stream alone.
+//
+// Reconciliation after a restart (inputs between a kReconcile begin and end): fills are applied
+// unless their venue trade id is not above the highest seen for the instrument (duplicates);
+// an ack from the venue marks an order confirmed open, or adopts an order we never knew; at the
+// end, every order the venue did not confirm is dropped from the working orders.
 #pragma once
 
 #include <atomic>
@@ -52,6 +57,11 @@ class RouterStage {
   const Position& position(InstrumentId id) const noexcept { return positions_[id]; }
   std::size_t instrument_count() const noexcept { return positions_.size(); }
   Money total_net_pnl() const noexcept;
+  // How many of the venue's execution reports the core has seen (the venue sends them in order,
+  // so after a crash the venue's reports from this index on are the ones the journal missed).
+  std::uint64_t venue_reports_seen() const noexcept { return venue_reports_seen_; }
+  // Highest venue trade id applied for the instrument (fills at or below it are duplicates).
+  std::uint64_t max_trade_id(InstrumentId id) const noexcept { return id < max_trade_id_.size() ? max_trade_id_[id] : 0; }
   const OrderTable& orders() const noexcept { return orders_; }
   const RouterCounters& counters() const noexcept { return counters_; }
   std::uint64_t state_hash() const noexcept;
@@ -59,12 +69,17 @@ class RouterStage {
 
  private:
   void on_exec(const Event& e) noexcept;
+  void on_reconcile(const Event& e) noexcept;
   void bump(std::atomic<std::uint64_t>& c) noexcept { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   void publish_pnl() noexcept;
 
   const InstrumentRegistry* registry_;
   OrderTable orders_;
   std::vector<Position> positions_;  // by instrument id
+  std::vector<std::uint64_t> max_trade_id_;  // by instrument id: highest venue trade id applied
+  bool reconciling_ = false;
+  std::uint64_t adopted_total_ = 0, expired_by_reconcile_total_ = 0;
+  std::uint64_t venue_reports_seen_ = 0;  // execution reports from the venue's stream applied so far
   Seq last_seq_ = 0;
   std::uint64_t orders_total_ = 0, fills_total_ = 0, rejects_total_ = 0, invalid_total_ = 0;
   RouterCounters counters_;

@@ -63,6 +63,17 @@ class Sequencer {
     return total;
   }
 
+  // Polls one source that need not be registered (e.g. inputs that must all go first).
+  template <class Sink>
+  std::size_t poll_one(InputSource& source, Sink&& sink) noexcept {
+    const std::size_t n = source.poll(std::span<Event>(batch_.data(), batch_.size()));
+    for (std::size_t i = 0; i < n; ++i) {
+      stamp(batch_[i]);
+      sink(static_cast<const Event&>(batch_[i]));
+    }
+    return n;
+  }
+
   Seq next_seq() const noexcept { return next_seq_; }
   // Any thread: the last seq stamped (approximate while running).
   Seq last_seq() const noexcept { return last_seq_.load(std::memory_order_relaxed); }

@@ -33,7 +33,7 @@ Result<std::unique_ptr<StrategyStage>> StrategyStage::create(const InstrumentReg
     auto strategy = make_strategy(config, sc);
     if (!strategy) return strategy.error();
     stage->slot_index_[sc.instrument] = static_cast<int>(stage->slots_.size());
-    stage->slots_.push_back(Slot{sc.instrument, BarAggregator(config.bar_interval_ns), std::move(*strategy), Qty{}, 0});
+    stage->slots_.push_back(Slot{sc.instrument, BarAggregator(config.bar_interval_ns), std::move(*strategy), Qty{}, 0, false, 0});
   }
   return stage;
 }
@@ -124,9 +124,19 @@ void StrategyStage::on_exec(const Event& e) noexcept {
   const ExecReportPayload& x = e.payload.exec;
   Slot* slot = slot_for(e.instrument());
   if (slot == nullptr) return;
-  // Only our own orders: their ids come from the seq of inputs this stage reacted to.
+  if (reconciling_ && x.exec_type == ExecType::kNew && (e.header.flags & kFlagVenueState) != 0 &&
+      x.client_order_id == slot->working)
+    slot->working_confirmed = true;
+  // Only our own orders: their ids come from the seq of inputs this stage reacted to. During
+  // reconciliation a fill of an order this stage never saw (its origin input was lost in the
+  // crash) is still ours: every order on the instrument comes from this slot's strategy.
+  if ((x.exec_type == ExecType::kPartialFill || x.exec_type == ExecType::kFill) && x.trade_id != 0) {
+    if (x.trade_id <= slot->max_trade_id) return;
+    slot->max_trade_id = x.trade_id;
+  }
   if (x.exec_type == ExecType::kPartialFill || x.exec_type == ExecType::kFill) {
-    if (origin_seq_of(x.client_order_id) != 0 && x.client_order_id == slot->working) {
+    const bool ours = x.client_order_id == slot->working || (reconciling_ && e.header.source == Source::kReconcile);
+    if (origin_seq_of(x.client_order_id) != 0 && ours) {
       const Qty signed_qty = x.side == Side::kBuy ? x.last_qty : -x.last_qty;
       slot->position += signed_qty;
       slot->strategy->on_fill(x.last_price, signed_qty);
@@ -142,6 +152,20 @@ void StrategyStage::on_denied(const Event& e) noexcept {
   if (slot != nullptr && slot->working == e.payload.order.client_order_id) slot->working = 0;
 }
 
+void StrategyStage::on_reconcile(const Event& e) noexcept {
+  if (e.payload.reconcile.phase == ReconcilePhase::kBegin) {
+    reconciling_ = true;
+    for (Slot& s : slots_) s.working_confirmed = false;
+    return;
+  }
+  reconciling_ = false;
+  // A working order the venue did not report open has ended (its fills came in the window).
+  for (Slot& s : slots_) {
+    if (s.working != 0 && !s.working_confirmed) s.working = 0;
+    s.working_confirmed = false;
+  }
+}
+
 void StrategyStage::on_admin(const Event& e) noexcept {
   switch (e.payload.admin.command) {
     case AdminCommand::kStrategyStart: enabled_ = true; break;
@@ -154,6 +178,7 @@ void StrategyStage::archive(StateArchive& a) noexcept {
   a.tag("strategy");
   a.u64(last_seq_);
   a.boolean(enabled_);
+  a.boolean(reconciling_);
   a.expect_count(slots_.size());
   for (Slot& s : slots_) {
     InstrumentId id = s.instrument;
@@ -163,6 +188,8 @@ void StrategyStage::archive(StateArchive& a) noexcept {
     s.strategy->archive(a);
     a.fixed(s.position);
     a.u64(s.working);
+    a.boolean(s.working_confirmed);
+    a.u64(s.max_trade_id);
   }
 }
 

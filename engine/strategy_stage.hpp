@@ -63,10 +63,14 @@ class StrategyStage {
       case EventType::kOrderDenied: on_denied(e); break;
       case EventType::kTimer: on_timer(e); break;
       case EventType::kAdmin: on_admin(e); break;
+      case EventType::kReconcile: on_reconcile(e); break;
       default: break;
     }
     for (std::size_t i = 0; i < out_count_; ++i) emit(static_cast<const Event&>(out_[i]));
-    if (checkpoint_every_ != 0 && e.seq() % checkpoint_every_ == 0) emit(static_cast<const Event&>(make_checkpoint(e)));
+    // A gap (an input lost in a crash) takes no checkpoint: the crashed process may have recorded
+    // one for that seq already, and replay skips what was recorded for gaps.
+    if (checkpoint_every_ != 0 && e.seq() % checkpoint_every_ == 0 && e.type() != EventType::kGap)
+      emit(static_cast<const Event&>(make_checkpoint(e)));
   }
 
   // Hash of the stage's state (FNV-1a over archive(), kHash mode). Owner thread, or any thread
@@ -83,6 +87,8 @@ class StrategyStage {
     std::unique_ptr<Strategy> strategy;
     Qty position;
     ClientOrderId working = 0;  // 0 = none
+    bool working_confirmed = false;  // reconciliation: the venue reported `working` open
+    std::uint64_t max_trade_id = 0;  // fills at or below it are duplicates (as in the router)
   };
 
   StrategyStage(const InstrumentRegistry& registry, const StrategyStageConfig& config);
@@ -93,6 +99,7 @@ class StrategyStage {
   void on_denied(const Event& e) noexcept;
   void on_timer(const Event& e) noexcept;
   void on_admin(const Event& e) noexcept;
+  void on_reconcile(const Event& e) noexcept;
   void run_bar(Slot& slot, const Bar& bar, const Event& origin) noexcept;
   void emit_signals(Slot& slot, const Event& origin) noexcept;
   Event make_checkpoint(const Event& origin) const noexcept;
@@ -105,6 +112,7 @@ class StrategyStage {
   std::vector<int> slot_index_;  // by instrument id; -1 = not traded
   SignalBuffer signals_;
   Seq last_seq_ = 0;
+  bool reconciling_ = false;
   static constexpr std::size_t kMaxOut = 8;
   Event out_[kMaxOut];
   std::size_t out_count_ = 0;

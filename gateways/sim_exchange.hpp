@@ -33,6 +33,9 @@
 #include "engine/types.hpp"
 #include "gateways/sim_market.hpp"
 #include "gateways/sim_venue.hpp"
+#include "gateways/venue_log.hpp"
+
+#include <vector>
 
 namespace sequent {
 
@@ -73,10 +76,28 @@ class SimExchange {
   // Exchange thread only. Market then venue state (the inbox is not state: it is input).
   void hash_state(StateHasher& hasher) const noexcept;
 
+  // Cold, before the first poll: every order the venue accepts and every report it emits is
+  // appended to `log` before poll() hands the reports out. The log must outlive the exchange.
+  void attach_log(VenueLog* log) noexcept { log_ = log; }
+
+  // What the venue knows, for reconciliation after an engine restart.
+  struct VenueView {
+    std::vector<Event> fills;      // every fill report it emitted, in order
+    std::vector<Event> reports;    // every execution report it emitted, in order
+    std::vector<Event> open_acks;  // one ack (ExecType::kNew) per order resting now
+    Seq max_origin_seq = 0;        // highest origin seq among client order ids it has seen
+  };
+  // Cold, before the first poll: rebuilds resting orders and id counters from a venue log's
+  // contents and returns the venue's view. Fails if more orders rest than max_open_orders.
+  Result<VenueView> restore(const VenueLog::Contents& contents);
+
  private:
+  std::size_t drain_logged(std::span<Event> out) noexcept;
+
   SpscRing<Event> inbox_;
   SimMarket market_;
   SimVenue venue_;
+  VenueLog* log_ = nullptr;
 };
 
 }  // namespace sequent

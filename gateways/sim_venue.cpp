@@ -243,6 +243,22 @@ std::size_t SimVenue::find_open(ClientOrderId id) const noexcept {
   return kNotFound;
 }
 
+bool SimVenue::restore(const std::vector<RestoredOrder>& open, std::uint64_t next_venue_order_id,
+                       std::uint64_t next_trade_id) {
+  open_.clear();
+  bool all = true;
+  for (const RestoredOrder& r : open) {
+    if (open_.size() >= config_.max_open_orders) {
+      all = false;
+      break;
+    }
+    open_.push_back(RestingOrder{r.client_order_id, r.venue_order_id, r.limit_price, r.qty, r.instrument, r.side});
+  }
+  next_venue_order_id_ = next_venue_order_id;
+  next_trade_id_ = next_trade_id;
+  return all;
+}
+
 void SimVenue::hash_state(StateHasher& hasher) const noexcept {
   hasher.add_i64(venue_ns_);
   hasher.add_u64(next_venue_order_id_);

@@ -91,6 +91,19 @@ class SimVenue {
   [[nodiscard]] TimeNs venue_ns() const noexcept { return venue_ns_; }
   [[nodiscard]] const SimVenueConfig& config() const noexcept { return config_; }
 
+  // Cold, before any order: restores resting orders and id counters from a venue log (the
+  // venue outliving an engine crash). Orders beyond max_open_orders are dropped (returns false).
+  struct RestoredOrder {
+    ClientOrderId client_order_id = 0;
+    std::uint64_t venue_order_id = 0;
+    Price limit_price;
+    Qty qty;
+    InstrumentId instrument = kNoInstrument;
+    Side side = Side::kNone;
+  };
+  bool restore(const std::vector<RestoredOrder>& open, std::uint64_t next_venue_order_id,
+               std::uint64_t next_trade_id);
+
   // Feeds top of book per instrument, open orders in arrival order, id counters and venue time
   // into a state hash.
   void hash_state(StateHasher& hasher) const noexcept;

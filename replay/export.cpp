@@ -161,6 +161,8 @@ Status export_jsonl(journal::JournalReader& reader, const std::vector<std::strin
     return static_cast<bool>(out);
   });
   if (!s.ok()) return s;
+  // Outputs recorded for inputs that never became durable (a crash): kept as evidence, last.
+  for (; next < outputs.size(); ++next) out << output_to_json(outputs[next].first, outputs[next].second, symbols) << '\n';
   if (!out) return Error{ErrorCode::kIo, "export: write failed"};
   return {};
 }

@@ -25,11 +25,13 @@ struct ReplayOptions {
 
 struct ReplayReport {
   Seq final_seq = 0;              // last input applied
+  TimeNs last_event_ns = 0;       // its event time
   std::uint64_t state_hash = 0;   // Core::state_hash() after it
   Seq snapshot_seq = 0;           // snapshot restored (0: replayed from seq 1)
   std::uint64_t inputs = 0;       // inputs applied by this replay
   std::uint64_t outputs_compared = 0;
   std::uint64_t checkpoints_compared = 0;
+  std::uint64_t orphaned_records = 0;  // outputs/checkpoints recorded for inputs lost in a crash
   bool snapshot_checked = false;
   std::optional<Seq> divergent_seq;  // verify: first seq whose output/checkpoint/snapshot differs
   std::string divergence;            // what differed, for the message

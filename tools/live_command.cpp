@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cinttypes>
@@ -33,8 +34,11 @@
 #include "gateways/sim_exchange.hpp"
 #include "gateways/system_clock.hpp"
 #include "journal/journal.hpp"
+#include "replay/replay.hpp"
 #include "tools/live_config.hpp"
+#include "tools/session_config.hpp"
 
+#include <cerrno>
 #include <sys/stat.h>
 #include <xxhash.h>
 
@@ -143,6 +147,20 @@ class DirectExchangeSource final : public InputSource {
   bool paced_;
 };
 
+// Inputs queued before the session starts (reconciliation after --resume), taken first.
+class StartupSource final : public InputSource {
+ public:
+  std::size_t poll(std::span<Event> out) noexcept override {
+    std::size_t n = 0;
+    while (n < out.size() && next_ < pending.size()) out[n++] = pending[next_++];
+    return n;
+  }
+  std::vector<Event> pending;  // filled before the engine thread starts
+
+ private:
+  std::size_t next_ = 0;
+};
+
 // Fused/threaded: the sequencer drains what the exchange thread published.
 class RingSource final : public InputSource {
  public:
@@ -192,13 +210,28 @@ bool valid_host_port(const std::string& s) {
 }  // namespace
 
 int run_live(const LiveOptions& options) {
-  if (options.resume) {
-    std::fprintf(stderr,
-                 "sequent live: --resume: recovery from a journal is not available in this build yet; "
-                 "`sequent replay DIR` rebuilds and verifies the state\n");
-    return 2;
-  }
+  // --resume: the session's configuration comes from its journal; state is rebuilt from it below.
+  std::unique_ptr<journal::JournalReader> resume_reader;
   LiveConfig cfg = default_paper_config();
+  if (options.resume) {
+    if (options.journal_dir.empty()) {
+      std::fprintf(stderr, "sequent live: --resume needs --journal DIR (the session to carry on)\n");
+      return 2;
+    }
+    if (!options.config_path.empty()) {
+      std::fprintf(stderr, "sequent live: --resume: the configuration comes from the journal; drop --config\n");
+      return 2;
+    }
+    int code = 0;
+    resume_reader = open_journal_or_report("live --resume", options.journal_dir, &code);
+    if (!resume_reader) return code;
+    auto stored = config_from_journal(*resume_reader, options.journal_dir);
+    if (!stored) {
+      std::fprintf(stderr, "sequent live: --resume: %s\n", stored.error().message.c_str());
+      return 2;
+    }
+    cfg = std::move(*stored);
+  }
   if (!options.config_path.empty()) {
     Status s = apply_config_file(options.config_path, cfg);
     if (!s.ok()) {
@@ -230,7 +263,7 @@ int run_live(const LiveOptions& options) {
   std::string journal_dir = !options.journal_dir.empty() ? options.journal_dir : cfg.journal_dir;
   const bool journal_on = !options.journal_dir.empty() || cfg.journal_enabled;
   if (journal_on && journal_dir.empty()) journal_dir = session_dir_name();
-  if (journal_on && file_exists(journal_dir + "/data.mdb")) {
+  if (journal_on && !options.resume && file_exists(journal_dir + "/data.mdb")) {
     std::fprintf(stderr, "sequent live: --journal: %s already holds a session; use another directory (or --resume)\n",
                  journal_dir.c_str());
     return 2;
@@ -248,18 +281,86 @@ int run_live(const LiveOptions& options) {
     std::fprintf(stderr, "sequent live: %s\n", core.error().message.c_str());
     return 2;
   }
+  // Resume, step 1: rebuild the core from the journal (latest snapshot + tail).
+  Seq resumed_seq = 0;
+  Seq recorded_beyond = 0;  // highest seq with an output/checkpoint but no journaled input
+  TimeNs resumed_event_ns = 0;
+  if (resume_reader) {
+    auto rebuilt = replay::replay_into(*resume_reader, **core, replay::ReplayOptions{});
+    if (!rebuilt) {
+      std::fprintf(stderr, "sequent live: --resume: %s\n", rebuilt.error().message.c_str());
+      return exit_code_for(rebuilt.error().code);
+    }
+    resumed_seq = rebuilt->final_seq;
+    resumed_event_ns = rebuilt->last_event_ns;
+    // Outputs and checkpoints can be durable for inputs that were not (they travel on their own
+    // ring): their seqs were used, so they are never given to a new input either.
+    Status scan = resume_reader->for_each_output(resumed_seq + 1, journal::kLastSeq, [&](const Event& e, std::uint32_t) {
+      if (e.seq() > recorded_beyond) recorded_beyond = e.seq();
+      return true;
+    });
+    auto cps = resume_reader->checkpoints();
+    if (!scan.ok() || !cps) {
+      std::fprintf(stderr, "sequent live: --resume: %s\n", (!scan.ok() ? scan.error() : cps.error()).message.c_str());
+      return 2;
+    }
+    for (const journal::Checkpoint& c : *cps)
+      if (c.seq > recorded_beyond) recorded_beyond = c.seq;
+    char h[17] = {};
+    format_hash_hex(rebuilt->state_hash, h);
+    std::fprintf(stderr, "sequent live: resumed %s: state rebuilt to seq %" PRIu64 " (state_hash=%s, %" PRIu64 " inputs replayed%s)\n",
+                 journal_dir.c_str(), resumed_seq, h, rebuilt->inputs,
+                 rebuilt->snapshot_seq ? (" after the snapshot at seq " + std::to_string(rebuilt->snapshot_seq)).c_str() : "");
+    resume_reader.reset();  // LMDB: one environment handle per process; the writer opens it next
+  }
   SystemClock clock;
   const bool paced = !options.events.has_value();
-  const Seq stop_after = options.events.value_or(0);
-  const TimeNs start_ns = paced ? clock.now_ns() : kFixedStartNs;
+  const Seq first_seq = resumed_seq + 1;
+  Seq stop_after = resumed_seq + options.events.value_or(0);  // + the reconciliation inputs, below
+  TimeNs start_ns = paced ? clock.now_ns() : kFixedStartNs;
+  if (!paced && resumed_event_ns >= start_ns) start_ns = resumed_event_ns + 1;
   SimExchangeConfig xcfg;
-  xcfg.market = default_sim_market_config(*cfg.registry, cfg.seed, start_ns);
+  // A resumed session's market continues with a fresh stream (the old one's future is unknown).
+  xcfg.market = default_sim_market_config(*cfg.registry, cfg.seed + resumed_seq, start_ns);
   xcfg.market.events_per_second = cfg.events_per_second;
   if (Status s = validate_sim_market_config(*cfg.registry, xcfg.market); !s.ok()) {
     std::fprintf(stderr, "sequent live: %s\n", s.error().message.c_str());
     return 2;
   }
   SimExchange exchange(*cfg.registry, xcfg);
+
+  // The simulated venue keeps its own record beside the journal, so it outlives an engine crash.
+  std::unique_ptr<VenueLog> venue_log;
+  SimExchange::VenueView venue_view;
+  if (journal_on) {
+    const std::string venue_path = journal_dir + "/venue.log";
+    if (options.resume) {
+      auto contents = VenueLog::read(venue_path);
+      if (!contents) {
+        std::fprintf(stderr, "sequent live: --resume: %s\n", contents.error().message.c_str());
+        return exit_code_for(contents.error().code);
+      }
+      auto view = exchange.restore(*contents);
+      if (!view) {
+        std::fprintf(stderr, "sequent live: --resume: %s\n", view.error().message.c_str());
+        return 2;
+      }
+      venue_view = std::move(*view);
+    } else if (::mkdir(journal_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+      // The journal creates its directory (with parents) below; the venue log needs it first.
+      std::string parent;
+      for (std::size_t i = 1; i <= journal_dir.size(); ++i) {
+        if (i == journal_dir.size() || journal_dir[i] == '/') ::mkdir(journal_dir.substr(0, i).c_str(), 0755);
+      }
+    }
+    auto log = VenueLog::open(venue_path);
+    if (!log) {
+      std::fprintf(stderr, "sequent live: %s\n", log.error().message.c_str());
+      return 1;
+    }
+    venue_log = std::move(*log);
+    exchange.attach_log(venue_log.get());
+  }
 
   std::unique_ptr<journal::JournalWriter> journal;
   if (journal_on) {
@@ -283,7 +384,48 @@ int run_live(const LiveOptions& options) {
   LatencyHistogram t2o;
   LiveOutputSink sink(exchange, feedback, clock, t2o, journal.get(), cfg.gate_orders, cfg.stall_limit_ms * 1'000'000);
   Pipeline pipeline(**core, sink, cfg.pipeline);
-  Sequencer sequencer(clock);
+  Sequencer sequencer(clock, first_seq);
+
+  // Resume, step 2: the venue's view goes in first, as journaled inputs, and the core reconciles.
+  // Seqs the venue saw in client order ids but the journal lost are filled with gap inputs so no
+  // client order id is ever reused.
+  StartupSource startup;
+  if (options.resume) {
+    TimeNs t = clock.now_ns();
+    const Seq lost_upto = std::max(venue_view.max_origin_seq, recorded_beyond);
+    for (Seq s = first_seq; s <= lost_upto; ++s)
+      startup.pending.push_back(make_event(EventType::kGap, Source::kReconcile, kNoInstrument, t));
+    // The venue sends its reports in order and the journal holds a prefix of them: everything
+    // from the core's count on is what the crash lost (fills, acks, rejects, cancels...).
+    std::vector<Event> fills;
+    const std::uint64_t seen = (*core)->router().venue_reports_seen();
+    for (std::size_t i = seen; i < venue_view.reports.size(); ++i) fills.push_back(venue_view.reports[i]);
+    Event begin = make_event(EventType::kReconcile, Source::kReconcile, kNoInstrument, t);
+    begin.payload.reconcile.phase = ReconcilePhase::kBegin;
+    begin.payload.reconcile.venue_open_orders = static_cast<std::uint32_t>(venue_view.open_acks.size());
+    begin.payload.reconcile.venue_fills = static_cast<std::uint32_t>(fills.size());
+    begin.payload.reconcile.last_durable_seq = resumed_seq;
+    startup.pending.push_back(begin);
+    for (Event f : fills) {
+      f.header.source = Source::kReconcile;
+      startup.pending.push_back(f);
+    }
+    for (Event a : venue_view.open_acks) {
+      a.header.source = Source::kReconcile;
+      a.header.flags = kFlagVenueState;
+      a.header.event_ns = t;
+      startup.pending.push_back(a);
+    }
+    Event end = begin;
+    end.payload.reconcile.phase = ReconcilePhase::kEnd;
+    startup.pending.push_back(end);
+    std::fprintf(stderr,
+                 "sequent live: reconciling with the venue: %zu reports the journal missed, %zu open orders, %" PRIu64
+                 " lost seqs filled\n",
+                 fills.size(), venue_view.open_acks.size(),
+                 lost_upto > resumed_seq ? lost_upto - resumed_seq : Seq{0});
+  }
+  stop_after += startup.pending.size();  // --events counts the session's own inputs
 
   const bool inline_mode = cfg.pipeline.mode == PipelineMode::kInline;
   SpscRing<Event> exchange_ring(1u << 16);
@@ -352,7 +494,11 @@ int run_live(const LiveOptions& options) {
       // Journal first, then the core: nothing reaches a stage that the journal was not given.
       if (journal && !journal->append(e)) trip_kill_switch.store(true, std::memory_order_release);
       pipeline.submit(e);
+      if (e.seq() == options.test_kill_at_seq) ::raise(SIGKILL);  // crash tests: die mid-stream
     };
+    // Reconciliation (if any) goes in whole before the first market event or venue report.
+    while (sequencer.poll_one(startup, submit) > 0) {
+    }
     while (!stop_input.load(std::memory_order_acquire)) {
       if (!tripped && trip_kill_switch.load(std::memory_order_acquire)) {
         // The journal failed or stalled: stop new orders through the one path that changes state.

@@ -26,7 +26,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1e9));
   live_cmd->add_option("--journal", live.journal_dir,
                        "Session journal directory (default var/sessions/<UTC timestamp>/; must not hold a session yet)");
-  live_cmd->add_flag("--resume", live.resume, "Rebuild from an existing --journal and carry on (not available in this build)");
+  live_cmd->add_flag("--resume", live.resume,
+                     "Rebuild state from an existing --journal, reconcile with the venue, and carry on appending");
+  live_cmd->add_option("--test-kill-at-seq", live.test_kill_at_seq, "Crash tests: SIGKILL the process after this seq")
+      ->group("");
   live_cmd->add_option("--pipeline", live.pipeline, "Topology: inline (one thread), fused or threaded");
   live_cmd->add_option("--seed", live.seed, "Seed of the simulated market (default 1)");
   live_cmd->add_option("--console", live.console, "Admin console address HOST:PORT (default 127.0.0.1:8080)");
