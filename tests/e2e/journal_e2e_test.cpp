@@ -177,6 +177,23 @@ TEST_F(JournalSession, InfoAndExportDescribeTheSession) {
   EXPECT_EQ(std::count(slice.out.begin(), slice.out.end(), '\n'), 10);
 }
 
+TEST_F(JournalSession, GatedOrdersWaitForDurabilityAndStillTrade) {
+  const std::string config = dir_ + ".toml";
+  {
+    std::ofstream f(config);
+    f << "[journal]\ndurability = \"batch\"\ngate_orders = true\ncheckpoint_every = 5000\n";
+  }
+  const CommandResult r = run("live --config " + config + " --events 60000 --seed 4 --journal " + dir_);
+  fs::remove(config);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("(batch, gated)"), std::string::npos) << r.err;
+  const std::string live = final_line(r.out);
+  EXPECT_GT(std::stoull(field(live, "orders")), 0u) << live;
+  const CommandResult verify = run("replay " + dir_ + " --verify");
+  ASSERT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_EQ(field(verify.out, "state_hash"), field(live, "state_hash"));
+}
+
 TEST_F(JournalSession, LiveRefusesADirectoryThatHoldsASession) {
   record("inline", 5000);
   const CommandResult again = run("live --events 5000 --journal " + dir_);
