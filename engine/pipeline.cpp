@@ -105,7 +105,10 @@ void Pipeline::consume(std::size_t index, Handle&& handle) noexcept {
 
 void Pipeline::run_fused() noexcept {
   if (!prepare_thread("seq-core", options_.core_cpu)) return;
-  consume(0, [this](const Event& e) { core_->process(e, *sink_); });
+  consume(0, [this](const Event& e) {
+    core_->process(e, *sink_);
+    if (options_.probe != nullptr) [[unlikely]] probe_record(options_.probe->core, e);
+  });
 }
 
 void Pipeline::run_strategy() noexcept {
@@ -113,6 +116,7 @@ void Pipeline::run_strategy() noexcept {
   if (ok) {
     consume(0, [this](const Event& e) {
       core_->strategy().on_event(e, [this](const Event& out) { push_waiting(*rings_[1], out, stage_waits_[0]); });
+      if (options_.probe != nullptr) [[unlikely]] probe_record(options_.probe->strategy, e);
     });
   }
   done_[1].store(true, std::memory_order_release);  // pairs with the risk thread's acquire
@@ -123,6 +127,7 @@ void Pipeline::run_risk() noexcept {
   if (ok) {
     consume(1, [this](const Event& e) {
       core_->risk().on_event(e, [this](const Event& out) { push_waiting(*rings_[2], out, stage_waits_[1]); });
+      if (options_.probe != nullptr) [[unlikely]] probe_record(options_.probe->risk, e);
     });
   }
   done_[2].store(true, std::memory_order_release);  // pairs with the router thread's acquire
@@ -130,7 +135,10 @@ void Pipeline::run_risk() noexcept {
 
 void Pipeline::run_router() noexcept {
   if (!prepare_thread("seq-router", options_.router_cpu)) return;
-  consume(2, [this](const Event& e) { core_->router().on_event(e, *sink_); });
+  consume(2, [this](const Event& e) {
+    core_->router().on_event(e, *sink_);
+    if (options_.probe != nullptr) [[unlikely]] probe_record(options_.probe->core, e);
+  });
 }
 
 void Pipeline::finish() {

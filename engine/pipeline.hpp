@@ -23,7 +23,9 @@
 #include <thread>
 #include <vector>
 
+#include "engine/clock.hpp"
 #include "engine/core.hpp"
+#include "engine/latency_histogram.hpp"
 #include "engine/event.hpp"
 #include "engine/result.hpp"
 #include "engine/spsc_ring.hpp"
@@ -35,6 +37,17 @@ enum class PipelineMode : std::uint8_t { kInline, kFused, kThreaded };
 std::string_view to_string(PipelineMode m) noexcept;
 bool parse_pipeline_mode(std::string_view name, PipelineMode& out) noexcept;
 
+// Optional measurement (latency harness): after a stage has handled an input, the time since the
+// sequencer stamped it (clock->now_ns() - recv_ns) goes into that stage's histogram. Each
+// histogram has one writer: the thread running that stage (in inline and fused, all stages run on
+// one thread and only `core` is recorded). Off (nullptr) in normal runs: one predictable branch.
+struct StageLatencyProbe {
+  const Clock* clock = nullptr;
+  LatencyHistogram strategy;  // threaded only
+  LatencyHistogram risk;      // threaded only
+  LatencyHistogram core;      // the router stage done: the whole core (every topology)
+};
+
 struct PipelineOptions {
   PipelineMode mode = PipelineMode::kInline;
   std::size_t ring_capacity = 1u << 16;  // events per ring (power of two)
@@ -44,6 +57,7 @@ struct PipelineOptions {
   int strategy_cpu = -1;  // threaded
   int risk_cpu = -1;
   int router_cpu = -1;
+  StageLatencyProbe* probe = nullptr;
 };
 
 class Pipeline {
@@ -60,6 +74,7 @@ class Pipeline {
   void submit(const Event& input) noexcept {
     if (options_.mode == PipelineMode::kInline) {
       core_->process(input, *sink_);
+      if (options_.probe != nullptr) [[unlikely]] probe_record(options_.probe->core, input);
       return;
     }
     push_waiting(*rings_[0], input, input_wait_);
@@ -87,6 +102,10 @@ class Pipeline {
     counter.value.store(counter.value.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     WaitStrategy wait(options_.wait, options_.wait_params);
     while (ring.try_push(e) != PushResult::kOk) wait.idle(0);
+  }
+
+  void probe_record(LatencyHistogram& h, const Event& e) noexcept {
+    if (!e.derived()) h.record(options_.probe->clock->now_ns() - e.header.recv_ns);
   }
 
   // Stage thread bodies. `index` is the ring the thread consumes.

@@ -1,0 +1,188 @@
+// Hot pieces of the core, one at a time: sequencer stamp, indicator updates, strategy on-bar,
+// the pre-trade risk check, order table operations, position update, and the whole inline core
+// per input (strategy + risk + router) over a recorded paper session.
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <vector>
+
+#include "engine/core.hpp"
+#include "engine/indicators.hpp"
+#include "engine/macd_strategy.hpp"
+#include "engine/order_table.hpp"
+#include "engine/positions.hpp"
+#include "engine/risk_stage.hpp"
+#include "engine/sequencer.hpp"
+#include "gateways/sim_exchange.hpp"
+#include "gateways/system_clock.hpp"
+
+namespace {
+
+using namespace sequent;
+
+InstrumentRegistry make_registry() {
+  InstrumentRegistry r;
+  (void)r.add("BTCUSDT", "sim", Price::from_raw(1'000'000), Qty::from_raw(1'000), Money::from_units(5));
+  (void)r.add("ETHUSDT", "sim", Price::from_raw(1'000'000), Qty::from_raw(10'000), Money::from_units(5));
+  return r;
+}
+
+void BM_Sequencer_Stamp(benchmark::State& state) {
+  SystemClock clock;
+  Sequencer seq(clock);
+  Event e = make_event(EventType::kTrade, Source::kSimMarket, 0, 0);
+  for (auto _ : state) {
+    seq.stamp(e);
+    benchmark::DoNotOptimize(e);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Sequencer_Stamp);
+
+std::vector<double> prices() {
+  std::vector<double> x(4096);
+  double p = 100;
+  std::uint64_t s = 7;
+  for (double& v : x) {
+    s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+    p += static_cast<double>(static_cast<int>(s % 2001) - 1000) / 1000.0;
+    v = p;
+  }
+  return x;
+}
+
+void BM_Ema_Update(benchmark::State& state) {
+  const auto x = prices();
+  Ema ema(20);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(ema.update(x[i++ & 4095]));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Ema_Update);
+
+void BM_Macd_Update(benchmark::State& state) {
+  const auto x = prices();
+  Macd macd(12, 26, 9);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(macd.update(x[i++ & 4095]));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Macd_Update);
+
+void BM_MacdStrategy_OnBar(benchmark::State& state) {
+  const auto x = prices();
+  MacdCrossStrategy strategy(MacdParams{}, Qty::from_raw(1'000'000));
+  SignalBuffer out;
+  Bar bar{};
+  StrategyView view{Qty{}, false};
+  std::size_t i = 0;
+  for (auto _ : state) {
+    bar.close = Price::from_raw(static_cast<std::int64_t>(x[i++ & 4095] * 1e8));
+    out.clear();
+    strategy.on_bar(bar, view, out);
+    benchmark::DoNotOptimize(out);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_MacdStrategy_OnBar);
+
+void BM_Risk_Check(benchmark::State& state) {
+  static auto registry = make_registry();
+  RiskStage risk(registry, RiskConfig{});
+  Event trade = make_event(EventType::kTrade, Source::kSimMarket, 0, 0);
+  trade.payload.trade.price = Price::from_units(100'000);
+  risk.on_event(trade, [](const Event&) {});
+  Event intent = make_event(EventType::kOrderIntent, Source::kStrategy, 0, 0);
+  intent.header.flags = kFlagDerived;
+  intent.payload.order.qty = Qty::from_raw(1'000'000);
+  intent.payload.order.order_type = OrderType::kMarket;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(risk.check(intent));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Risk_Check);
+
+void BM_OrderTable_InsertFindErase(benchmark::State& state) {
+  OrderTable table(4096);
+  Seq s = 1;
+  for (auto _ : state) {
+    OrderRecord r;
+    r.client_order_id = make_client_order_id(s++, 0);
+    benchmark::DoNotOptimize(table.insert(r));
+    benchmark::DoNotOptimize(table.find(r.client_order_id));
+    benchmark::DoNotOptimize(table.erase(r.client_order_id));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_OrderTable_InsertFindErase);
+
+void BM_Position_ApplyFill(benchmark::State& state) {
+  Position p;
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    p.apply_fill((i & 1) ? Side::kBuy : Side::kSell, Price::from_raw(10'000'000'000'000 + (i & 1023)), Qty::from_raw(1'000'000),
+                 Money::from_raw(1000));
+    ++i;
+    benchmark::DoNotOptimize(p);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Position_ApplyFill);
+
+// The whole core per input, inline: a paper session's inputs (market data and the venue's
+// reports) recorded once, then replayed through a fresh core per iteration.
+class Null final : public OutputSink {
+ public:
+  void on_output(const Event&) noexcept override {}
+};
+
+void BM_Core_InlinePerInput(benchmark::State& state) {
+  static auto registry = make_registry();
+  CoreConfig config;
+  config.strategy.bar_interval_ns = 100'000'000;
+  config.strategy.slots = {{0, Qty::from_raw(1'000'000)}, {1, Qty::from_raw(30'000'000)}};
+  static std::vector<Event> inputs = [&] {
+    std::vector<Event> v;
+    auto core = Core::create(registry, config);
+    SimExchangeConfig xc;
+    xc.market = default_sim_market_config(registry, 3, 1'767'225'600'000'000'000);
+    SimExchange x(registry, xc);
+    struct ToVenue final : OutputSink {
+      SimExchange* x;
+      void on_output(const Event& e) noexcept override {
+        if (e.type() == EventType::kOrderNew) (void)x->submit(e);
+      }
+    } sink;
+    sink.x = &x;
+    Event out[8];
+    Seq s = 0;
+    while (v.size() < 200'000) {
+      const std::size_t n = x.poll(INT64_MAX, std::span<Event>(out, 8), 1);
+      for (std::size_t i = 0; i < n; ++i) {
+        out[i].header.seq = ++s;
+        v.push_back(out[i]);
+        (*core)->process(out[i], sink);
+      }
+    }
+    return v;
+  }();
+  Null null;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto core = Core::create(registry, config);
+    state.ResumeTiming();
+    for (const Event& e : inputs) (*core)->process(e, null);
+    benchmark::DoNotOptimize((*core)->router().total_net_pnl());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(inputs.size()));
+}
+BENCHMARK(BM_Core_InlinePerInput)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

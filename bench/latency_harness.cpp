@@ -1,0 +1,376 @@
+// End-to-end latency harness: market events at a fixed mean rate through sequencer → strategy →
+// risk → router → simulated venue, per topology × wait strategy × journaling, with tick-to-order
+// and per-stage latency histograms, machine context, a table on stdout and JSON on disk.
+//
+//   build/bench/latency_harness [--seconds S] [--rate EVENTS_PER_S] [--json FILE] [--smoke]
+//
+// Coordinated omission: every market event carries its intended send time (its simulated
+// event_ns, on the wall clock's time line: Poisson arrivals at the configured mean rate). The
+// ingest thread emits an event only once its time has come, and `t2o_from_intent` is measured
+// from that intended time, so a stall delays and penalises every event queued behind it instead of
+// hiding them. `t2o` (as in `sequent live`) is measured from the sequencer's stamp. Both end when
+// the router hands the order to the venue. Per stage: stamp → stage done, for every input.
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/core.hpp"
+#include "engine/latency_histogram.hpp"
+#include "engine/pipeline.hpp"
+#include "engine/sequencer.hpp"
+#include "engine/thread_affinity.hpp"
+#include "gateways/input_queue.hpp"
+#include "gateways/sim_exchange.hpp"
+#include "gateways/system_clock.hpp"
+#include "journal/journal.hpp"
+
+namespace {
+
+using namespace sequent;
+
+enum class JournalMode { kOff, kNone, kBatch };
+const char* name(JournalMode m) { return m == JournalMode::kOff ? "off" : (m == JournalMode::kNone ? "none" : "batch"); }
+
+struct Config {
+  PipelineMode mode;
+  WaitKind wait;
+  JournalMode journal;
+};
+
+struct Percentiles {
+  std::uint64_t count = 0, p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+};
+
+Percentiles summarize(const LatencyHistogram& h) {
+  const auto s = h.snapshot();
+  return {s.total, s.percentile(0.5), s.percentile(0.9), s.percentile(0.99), s.percentile(0.999), s.max};
+}
+
+struct RunResult {
+  Config config;
+  std::uint64_t inputs = 0, orders = 0, backpressure = 0;
+  double achieved_rate = 0;
+  Percentiles t2o, t2o_intent, stage_strategy, stage_risk, stage_core;
+};
+
+InstrumentRegistry make_registry() {
+  InstrumentRegistry r;
+  (void)r.add("BTCUSDT", "sim", Price::from_raw(1'000'000), Qty::from_raw(1'000), Money::from_units(5));
+  (void)r.add("ETHUSDT", "sim", Price::from_raw(1'000'000), Qty::from_raw(10'000), Money::from_units(5));
+  return r;
+}
+
+// Router thread: orders to the venue, latencies recorded at the hand-off.
+class HarnessSink final : public OutputSink {
+ public:
+  HarnessSink(SimExchange& x, InputQueue& feedback, const Clock& clock, journal::JournalWriter* journal)
+      : x_(x), feedback_(feedback), clock_(clock), journal_(journal) {}
+  void on_output(const Event& e) noexcept override {
+    if (journal_ != nullptr) {
+      if (e.type() == EventType::kCheckpoint) {
+        (void)journal_->append_checkpoint(e.seq(), e.payload.checkpoint.state_hash);
+        return;
+      }
+      (void)journal_->append_output(e);
+    }
+    if (e.type() == EventType::kOrderNew) {
+      if (x_.submit(e)) {
+        const TimeNs now = clock_.now_ns();
+        t2o.record(now - e.header.recv_ns);
+        t2o_intent.record(now - e.header.event_ns);
+        return;
+      }
+    }
+    if (e.type() == EventType::kOrderDenied || e.type() == EventType::kOrderNew) {
+      Event in = e;
+      in.header.flags = 0;
+      in.header.type = EventType::kOrderDenied;
+      in.header.source = Source::kInternal;
+      try {
+        (void)feedback_.push(in);
+      } catch (...) {
+        std::terminate();
+      }
+    }
+  }
+  LatencyHistogram t2o, t2o_intent;
+
+ private:
+  SimExchange& x_;
+  InputQueue& feedback_;
+  const Clock& clock_;
+  journal::JournalWriter* journal_;
+};
+
+class DirectExchange final : public InputSource {
+ public:
+  DirectExchange(SimExchange& x, const Clock& c) : x_(x), c_(c) {}
+  std::size_t poll(std::span<Event> out) noexcept override { return x_.poll(c_.now_ns(), out, 8); }
+
+ private:
+  SimExchange& x_;
+  const Clock& c_;
+};
+
+RunResult run_one(const Config& cfg, double rate, double seconds, std::uint64_t seed) {
+  static InstrumentRegistry registry = make_registry();
+  CoreConfig cc;
+  // A strategy that trades often enough to give thousands of tick-to-order samples per run.
+  cc.strategy.bar_interval_ns = 2'000'000;
+  cc.strategy.macd = MacdParams{3, 6, 3};
+  cc.strategy.slots = {{0, Qty::from_raw(1'000'000)}, {1, Qty::from_raw(30'000'000)}};
+  cc.risk.default_limits = {Qty::from_units(100), Money::from_units(10'000'000)};
+  auto core = Core::create(registry, cc);
+  SystemClock clock;
+  SimExchangeConfig xc;
+  xc.market = default_sim_market_config(registry, seed, clock.now_ns() + 20'000'000);
+  xc.market.events_per_second = rate;
+  xc.inbox_capacity = 1 << 16;
+  SimExchange exchange(registry, xc);
+
+  std::unique_ptr<journal::JournalWriter> journal;
+  std::string dir;
+  if (cfg.journal != JournalMode::kOff) {
+    dir = (std::filesystem::temp_directory_path() / ("sequent_harness_" + std::to_string(::getpid()))).string();
+    std::filesystem::remove_all(dir);
+    journal::SessionMeta meta;
+    meta.binary_version = "latency_harness";
+    journal::WriterOptions wo;
+    wo.durability = cfg.journal == JournalMode::kNone ? journal::Durability::kNone : journal::Durability::kBatch;
+    auto w = journal::JournalWriter::open(dir, meta, wo);
+    if (!w) {
+      std::fprintf(stderr, "journal: %s\n", w.error().message.c_str());
+      std::exit(1);
+    }
+    journal = std::move(*w);
+  }
+  InputQueue feedback;
+  HarnessSink sink(exchange, feedback, clock, journal.get());
+  StageLatencyProbe probe;
+  probe.clock = &clock;
+  PipelineOptions po;
+  po.mode = cfg.mode;
+  po.wait = cfg.wait;
+  po.probe = &probe;
+  const bool two_cpus = online_cpu_count() >= 2;
+  if (cfg.mode == PipelineMode::kFused && two_cpus) po.core_cpu = 1;
+  Pipeline pipeline(**core, sink, po);
+  if (!pipeline.start().ok()) std::exit(1);
+  Sequencer sequencer(clock);
+  DirectExchange direct(exchange, clock);
+  sequencer.add_source(direct);
+  sequencer.add_source(feedback);
+
+  std::atomic<bool> stop{false};
+  std::thread ingest([&] {
+    std::string err;
+    if (two_cpus) pin_current_thread(0, &err);
+    name_current_thread("seq-ingest");
+    WaitStrategy wait(cfg.wait);
+    auto submit = [&](const Event& e) {
+      if (journal) (void)journal->append(e);
+      pipeline.submit(e);
+    };
+    while (!stop.load(std::memory_order_acquire)) wait.idle(sequencer.poll(submit));
+    pipeline.finish();
+  });
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));  // the run's length, not a sync
+  stop.store(true, std::memory_order_release);
+  ingest.join();
+  if (journal) (void)journal->close();
+  if (!dir.empty()) std::filesystem::remove_all(dir);
+
+  RunResult r;
+  r.config = cfg;
+  r.inputs = sequencer.last_seq();
+  r.orders = (*core)->router().counters().orders.load();
+  r.backpressure = pipeline.backpressure_waits();
+  r.achieved_rate = static_cast<double>(r.inputs) / seconds;
+  r.t2o = summarize(sink.t2o);
+  r.t2o_intent = summarize(sink.t2o_intent);
+  r.stage_strategy = summarize(probe.strategy);
+  r.stage_risk = summarize(probe.risk);
+  r.stage_core = summarize(probe.core);
+  return r;
+}
+
+// Machine context -----------------------------------------------------------------------------
+
+std::string cpu_model() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+std::string loadavg() {
+  std::ifstream f("/proc/loadavg");
+  std::string a, b, c;
+  f >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+// Busy jiffies of the whole machine and of this process, to tell how much CPU others used.
+std::pair<std::uint64_t, std::uint64_t> cpu_jiffies() {
+  std::ifstream f("/proc/stat");
+  std::string cpu;
+  std::uint64_t v[10] = {};
+  f >> cpu;
+  for (auto& x : v) f >> x;
+  const std::uint64_t busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+  std::ifstream s("/proc/self/stat");
+  std::string tok;
+  std::vector<std::string> fields;
+  while (s >> tok) fields.push_back(tok);
+  const std::uint64_t self = fields.size() > 15 ? std::stoull(fields[13]) + std::stoull(fields[14]) : 0;
+  return {busy, self};
+}
+
+// Core-to-core round trip of one cache line (two pinned threads bouncing an atomic counter).
+std::uint64_t core_to_core_rtt_ns() {
+  if (online_cpu_count() < 2) return 0;
+  alignas(64) std::atomic<std::uint64_t> ping{0};
+  alignas(64) std::atomic<std::uint64_t> pong{0};
+  constexpr std::uint64_t kRounds = 200'000;
+  std::thread echo([&] {
+    std::string err;
+    pin_current_thread(1, &err);
+    for (std::uint64_t i = 1; i <= kRounds; ++i) {
+      while (ping.load(std::memory_order_acquire) != i) cpu_relax();
+      pong.store(i, std::memory_order_release);
+    }
+  });
+  std::string err;
+  pin_current_thread(0, &err);
+  LatencyHistogram h;
+  for (std::uint64_t i = 1; i <= kRounds; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ping.store(i, std::memory_order_release);
+    while (pong.load(std::memory_order_acquire) != i) cpu_relax();
+    h.record(std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+  }
+  echo.join();
+  cpu_set_t all;
+  CPU_ZERO(&all);
+  for (int c = 0; c < online_cpu_count(); ++c) CPU_SET(static_cast<std::size_t>(c), &all);
+  pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+  return h.snapshot().percentile(0.5);
+}
+
+std::string us(std::uint64_t ns) {
+  char b[32];
+  std::snprintf(b, sizeof(b), "%.2f", static_cast<double>(ns) / 1000.0);
+  return b;
+}
+
+std::string json_percentiles(const Percentiles& p) {
+  std::ostringstream o;
+  o << "{\"count\":" << p.count << ",\"p50_ns\":" << p.p50 << ",\"p90_ns\":" << p.p90 << ",\"p99_ns\":" << p.p99
+    << ",\"p999_ns\":" << p.p999 << ",\"max_ns\":" << p.max << "}";
+  return o.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 2.0, rate = 100'000;
+  std::string json_path = "latency_harness.json";
+  bool smoke = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "latency_harness: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--seconds") seconds = std::stod(next());
+    else if (a == "--rate") rate = std::stod(next());
+    else if (a == "--json") json_path = next();
+    else if (a == "--smoke") smoke = true;
+    else {
+      std::fprintf(stderr, "latency_harness: unknown argument %s\nusage: latency_harness [--seconds S] [--rate N] [--json FILE] [--smoke]\n", a.c_str());
+      return 2;
+    }
+  }
+  if (smoke) seconds = 0.2;
+
+  std::vector<Config> configs;
+  for (JournalMode j : {JournalMode::kOff, JournalMode::kNone, JournalMode::kBatch}) {
+    for (WaitKind w : {WaitKind::kBusySpin, WaitKind::kBackoff}) configs.push_back({PipelineMode::kInline, w, j});
+    for (WaitKind w : {WaitKind::kBusySpin, WaitKind::kSpinYield, WaitKind::kBackoff}) configs.push_back({PipelineMode::kFused, w, j});
+    // Four engine threads on two cores: busy-spinning would starve the others; not measured.
+    for (WaitKind w : {WaitKind::kSpinYield, WaitKind::kBackoff}) configs.push_back({PipelineMode::kThreaded, w, j});
+  }
+  if (smoke) configs = {{PipelineMode::kInline, WaitKind::kBackoff, JournalMode::kOff},
+                        {PipelineMode::kFused, WaitKind::kSpinYield, JournalMode::kNone},
+                        {PipelineMode::kThreaded, WaitKind::kBackoff, JournalMode::kBatch}};
+
+  const std::string load_before = loadavg();
+  const auto [busy0, self0] = cpu_jiffies();
+  const auto wall0 = std::chrono::steady_clock::now();
+  const std::uint64_t rtt = core_to_core_rtt_ns();
+  std::printf("machine: %s, %d cpus online, core-to-core round trip p50 %" PRIu64 " ns, load before %s\n", cpu_model().c_str(),
+              online_cpu_count(), rtt, load_before.c_str());
+  std::printf("rate %.0f market events/s (Poisson arrivals), %.1f s per configuration, %zu configurations\n\n", rate, seconds,
+              configs.size());
+  std::printf("%-9s %-10s %-7s %9s %7s | %-34s | %-34s | %-16s %-16s %-16s\n", "topology", "wait", "journal", "inputs/s", "orders",
+              "t2o us p50/p90/p99/p99.9/max", "t2o from intent us p50/p99/p99.9", "strategy p50/p99", "risk p50/p99",
+              "core p50/p99");
+  std::vector<RunResult> results;
+  std::uint64_t seed = 1;
+  for (const Config& c : configs) {
+    const RunResult r = run_one(c, rate, seconds, seed++);
+    results.push_back(r);
+    std::printf("%-9s %-10s %-7s %9.0f %7" PRIu64 " | %-34s | %-34s | %-16s %-16s %-16s\n",
+                std::string(to_string(c.mode)).c_str(), std::string(to_string(c.wait)).c_str(), name(c.journal), r.achieved_rate,
+                r.orders,
+                (us(r.t2o.p50) + "/" + us(r.t2o.p90) + "/" + us(r.t2o.p99) + "/" + us(r.t2o.p999) + "/" + us(r.t2o.max)).c_str(),
+                (us(r.t2o_intent.p50) + "/" + us(r.t2o_intent.p99) + "/" + us(r.t2o_intent.p999)).c_str(),
+                c.mode == PipelineMode::kThreaded ? (us(r.stage_strategy.p50) + "/" + us(r.stage_strategy.p99)).c_str() : "-",
+                c.mode == PipelineMode::kThreaded ? (us(r.stage_risk.p50) + "/" + us(r.stage_risk.p99)).c_str() : "-",
+                (us(r.stage_core.p50) + "/" + us(r.stage_core.p99)).c_str());
+    std::fflush(stdout);
+  }
+  const auto [busy1, self1] = cpu_jiffies();
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  const long hz = sysconf(_SC_CLK_TCK);
+  // Jiffies are coarse: clamp the difference (our own share can round above the machine's).
+  const auto busy = static_cast<std::int64_t>(busy1 - busy0), self = static_cast<std::int64_t>(self1 - self0);
+  const double others = static_cast<double>(std::max<std::int64_t>(0, busy - self)) / static_cast<double>(hz) / wall_s;
+  const std::string load_after = loadavg();
+  std::printf("\nload after %s; other processes used %.2f CPUs on average during the run\n", load_after.c_str(), others);
+
+  std::ofstream json(json_path);
+  json << "{\"machine\":{\"cpu\":\"" << cpu_model() << "\",\"cpus\":" << online_cpu_count() << ",\"core_to_core_rtt_p50_ns\":" << rtt
+       << ",\"load_before\":\"" << load_before << "\",\"load_after\":\"" << load_after << "\",\"other_processes_cpus\":" << others
+       << "},\"rate\":" << rate << ",\"seconds\":" << seconds << ",\"results\":[";
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const RunResult& r = results[i];
+    json << (i ? "," : "") << "{\"topology\":\"" << to_string(r.config.mode) << "\",\"wait\":\"" << to_string(r.config.wait)
+         << "\",\"journal\":\"" << name(r.config.journal) << "\",\"inputs\":" << r.inputs << ",\"orders\":" << r.orders
+         << ",\"backpressure_waits\":" << r.backpressure << ",\"t2o\":" << json_percentiles(r.t2o)
+         << ",\"t2o_from_intent\":" << json_percentiles(r.t2o_intent) << ",\"stage_strategy\":" << json_percentiles(r.stage_strategy)
+         << ",\"stage_risk\":" << json_percentiles(r.stage_risk) << ",\"stage_core\":" << json_percentiles(r.stage_core) << "}";
+  }
+  json << "]}\n";
+  std::printf("JSON written to %s\n", json_path.c_str());
+  return 0;
+}
