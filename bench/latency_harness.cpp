@@ -3,6 +3,7 @@
 // and per-stage latency histograms, machine context, a table on stdout and JSON on disk.
 //
 //   build/bench/latency_harness [--seconds S] [--rate EVENTS_PER_S] [--json FILE] [--smoke]
+//                               [--topology inline|fused|threaded] [--wait W] [--journal off|none|batch]
 //
 // Coordinated omission: every market event carries its intended send time (its simulated
 // event_ns, on the wall clock's time line: Poisson arrivals at the configured mean rate). The
@@ -292,6 +293,7 @@ int main(int argc, char** argv) {
   double seconds = 2.0, rate = 100'000;
   std::string json_path = "latency_harness.json";
   bool smoke = false;
+  std::string only_topology, only_wait, only_journal;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -305,8 +307,11 @@ int main(int argc, char** argv) {
     else if (a == "--rate") rate = std::stod(next());
     else if (a == "--json") json_path = next();
     else if (a == "--smoke") smoke = true;
+    else if (a == "--topology") only_topology = next();
+    else if (a == "--wait") only_wait = next();
+    else if (a == "--journal") only_journal = next();
     else {
-      std::fprintf(stderr, "latency_harness: unknown argument %s\nusage: latency_harness [--seconds S] [--rate N] [--json FILE] [--smoke]\n", a.c_str());
+      std::fprintf(stderr, "latency_harness: unknown argument %s\nusage: latency_harness [--seconds S] [--rate N] [--json FILE] [--smoke] [--topology T] [--wait W] [--journal off|none|batch]\n", a.c_str());
       return 2;
     }
   }
@@ -323,6 +328,10 @@ int main(int argc, char** argv) {
                         {PipelineMode::kFused, WaitKind::kSpinYield, JournalMode::kNone},
                         {PipelineMode::kThreaded, WaitKind::kBackoff, JournalMode::kBatch}};
 
+  std::erase_if(configs, [&](const Config& c) {
+    return (!only_topology.empty() && only_topology != to_string(c.mode)) || (!only_wait.empty() && only_wait != to_string(c.wait)) ||
+           (!only_journal.empty() && only_journal != name(c.journal));
+  });
   const std::string load_before = loadavg();
   const auto [busy0, self0] = cpu_jiffies();
   const auto wall0 = std::chrono::steady_clock::now();

@@ -39,6 +39,7 @@
 #include "tools/session_config.hpp"
 
 #include <cerrno>
+#include <filesystem>
 #include <sys/stat.h>
 #include <xxhash.h>
 
@@ -346,11 +347,13 @@ int run_live(const LiveOptions& options) {
         return 2;
       }
       venue_view = std::move(*view);
-    } else if (::mkdir(journal_dir.c_str(), 0755) != 0 && errno != EEXIST) {
-      // The journal creates its directory (with parents) below; the venue log needs it first.
-      std::string parent;
-      for (std::size_t i = 1; i <= journal_dir.size(); ++i) {
-        if (i == journal_dir.size() || journal_dir[i] == '/') ::mkdir(journal_dir.substr(0, i).c_str(), 0755);
+    } else {
+      // The session directory (the journal would create it below; the venue log needs it first).
+      std::error_code ec;
+      std::filesystem::create_directories(journal_dir, ec);
+      if (ec) {
+        std::fprintf(stderr, "sequent live: --journal %s: %s\n", journal_dir.c_str(), ec.message().c_str());
+        return 1;
       }
     }
     auto log = VenueLog::open(venue_path);
