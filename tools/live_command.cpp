@@ -263,7 +263,12 @@ int run_live(const LiveOptions& options) {
   // Journal: on by default; a directory that already holds a session is never appended to here.
   std::string journal_dir = !options.journal_dir.empty() ? options.journal_dir : cfg.journal_dir;
   const bool journal_on = !options.journal_dir.empty() || cfg.journal_enabled;
-  if (journal_on && journal_dir.empty()) journal_dir = session_dir_name();
+  if (journal_on && journal_dir.empty()) {
+    // Default: var/sessions/<UTC timestamp>, with -2, -3... when sessions start within a second.
+    const std::string base = session_dir_name();
+    journal_dir = base;
+    for (int n = 2; file_exists(journal_dir); ++n) journal_dir = base + "-" + std::to_string(n);
+  }
   if (journal_on && !options.resume && file_exists(journal_dir + "/data.mdb")) {
     std::fprintf(stderr, "sequent live: --journal: %s already holds a session; use another directory (or --resume)\n",
                  journal_dir.c_str());
