@@ -4,7 +4,7 @@
 // Threading: one thread (LMDB read transactions are per thread). Each call runs in its own read
 // transaction and sees the journal as of that moment, so a reader may follow a live writer in
 // another process. Cold except the for_each_input loop (detail::walk_chain), which is the replay
-// path: one cursor, one memcpy into an aligned Event and one XXH64 per record, no allocation.
+// path: one cursor, one memcpy into an aligned Event and one XXH3-64 per record, no allocation.
 #include <cerrno>
 #include <filesystem>
 
@@ -141,7 +141,7 @@ Status JournalReader::for_each_output(Seq from, Seq to,
       return Error{ErrorCode::kCorrupt, where + "wrong size (" + std::to_string(value.mv_size) + " bytes, expected 136) (" + im.dir + ")"};
     }
     const auto* bytes = static_cast<const unsigned char*>(value.mv_data);
-    if (xxh64(bytes + kChecksumBytes, kEventBytes, 0) != get_le64(bytes)) {
+    if (checksum64(bytes + kChecksumBytes, kEventBytes, 0) != get_le64(bytes)) {
       return Error{ErrorCode::kCorrupt, where + "checksum mismatch (" + im.dir + ")"};
     }
     std::memcpy(&event, bytes + kChecksumBytes, kEventBytes);
@@ -178,7 +178,7 @@ Result<std::vector<Checkpoint>> JournalReader::checkpoints() {
                            "checkpoint at seq " + std::to_string(seq) + ": wrong size (key " + std::to_string(key.mv_size) +
                                " bytes, value " + std::to_string(value.mv_size) + " bytes; expected 8 and 16)");
     }
-    if (xxh64(v, 8, 0) != get_le64(v + 8)) {
+    if (checksum64(v, 8, 0) != get_le64(v + 8)) {
       return journal_error(ErrorCode::kCorrupt, im.dir, "checkpoint at seq " + std::to_string(seq) + ": checksum mismatch");
     }
     out.push_back(Checkpoint{seq, get_le64(v)});
@@ -218,7 +218,7 @@ Result<std::optional<std::pair<Seq, std::string>>> JournalReader::latest_snapsho
   if (seq > at_or_before) return std::optional<std::pair<Seq, std::string>>{};
   const auto* v = static_cast<const unsigned char*>(value.mv_data);
   const std::size_t size = value.mv_size - kChecksumBytes;
-  if (xxh64(v + kChecksumBytes, size, 0) != get_le64(v)) {
+  if (checksum64(v + kChecksumBytes, size, 0) != get_le64(v)) {
     return journal_error(ErrorCode::kCorrupt, im.dir, "snapshot at seq " + std::to_string(seq) + ": checksum mismatch");
   }
   return std::optional<std::pair<Seq, std::string>>{

@@ -257,7 +257,7 @@ int JournalWriter::Impl::write_txn(std::size_t input_n, std::size_t output_n, Se
     if (e.header.type == EventType::kNone && e.header.reserved2 == kCheckpointMarker) {
       unsigned char record[kCheckpointBytes];
       std::memcpy(record, e.payload.bytes, 8);  // written little-endian by append_checkpoint
-      put_le64(record + 8, xxh64(record, 8, 0));
+      put_le64(record + 8, checksum64(record, 8, 0));
       put_be64(key_bytes, e.header.seq);
       key.mv_size = kSeqKeyBytes;
       value = MDB_val{kCheckpointBytes, record};
@@ -533,7 +533,7 @@ Status JournalWriter::write_snapshot(Seq seq, const std::string& bytes) {
       rc = mdb_put(raw, im.dbis.snapshots, &key, &value, MDB_RESERVE);
       if (rc == 0) {
         auto* out = static_cast<unsigned char*>(value.mv_data);
-        put_le64(out, xxh64(bytes.data(), bytes.size(), 0));
+        put_le64(out, checksum64(bytes.data(), bytes.size(), 0));
         if (!bytes.empty()) std::memcpy(out + kChecksumBytes, bytes.data(), bytes.size());
         rc = mdb_txn_commit(txn.release());
       }

@@ -2,18 +2,21 @@
 #include "journal/detail/format.hpp"
 
 #include <lmdb.h>
+
+// Inlined (header-only) xxHash: the checksum runs once per record on the append and replay paths.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 namespace sequent::journal::detail {
 
-std::uint64_t xxh64(const void* data, std::size_t size, std::uint64_t seed) noexcept {
-  return XXH64(data, size, seed);
+std::uint64_t checksum64(const void* data, std::size_t size, std::uint64_t seed) noexcept {
+  return XXH3_64bits_withSeed(data, size, seed);
 }
 
 std::uint64_t chain_seed(TimeNs session_start_ns) noexcept {
   unsigned char bytes[8];
   put_le64(bytes, static_cast<std::uint64_t>(session_start_ns));
-  return XXH64(bytes, sizeof bytes, 0);
+  return XXH3_64bits_withSeed(bytes, sizeof bytes, 0);
 }
 
 Error record_error(const std::string& dir, Seq seq, std::string_view what, Seq valid_up_to) {

@@ -22,7 +22,7 @@ inline constexpr std::size_t kChecksumBytes = 8;
 inline constexpr std::size_t kRecordBytes = kChecksumBytes + kEventBytes;   // journal and outputs value
 inline constexpr std::size_t kSeqKeyBytes = 8;                              // big-endian seq
 inline constexpr std::size_t kOutputKeyBytes = 12;                          // BE origin seq + BE index
-inline constexpr std::size_t kCheckpointBytes = 16;                         // hash + XXH64(hash)
+inline constexpr std::size_t kCheckpointBytes = 16;                         // hash + XXH3-64(hash)
 inline constexpr std::size_t kTailBytes = 16;                               // last seq + last chain
 inline constexpr unsigned kMaxDbs = 8;
 
@@ -82,14 +82,14 @@ inline std::uint64_t get_le64(const unsigned char* p) noexcept {
   return v;
 }
 
-// XXH64 with the given seed.
-std::uint64_t xxh64(const void* data, std::size_t size, std::uint64_t seed) noexcept;
+// XXH3 64-bit (XXH3_64bits_withSeed) with the given seed: the record checksum.
+std::uint64_t checksum64(const void* data, std::size_t size, std::uint64_t seed) noexcept;
 
-// chain_0: XXH64 of the 8-byte little-endian session_start_ns, seed 0. The seed of the first record.
+// chain_0: XXH3-64 of the 8-byte little-endian session_start_ns, seed 0. The seed of the first record.
 std::uint64_t chain_seed(TimeNs session_start_ns) noexcept;
-// chain_n = XXH64(the 128 event bytes, seed = chain_{n-1}).
+// chain_n = XXH3-64(the 128 event bytes, seed = chain_{n-1}).
 inline std::uint64_t chain_next(std::uint64_t previous, const unsigned char* event_bytes) noexcept {
-  return xxh64(event_bytes, kEventBytes, previous);
+  return checksum64(event_bytes, kEventBytes, previous);
 }
 
 // Writes the 136-byte journal value: chain checksum (LE) then the event bytes. Returns the chain.
@@ -100,10 +100,10 @@ inline std::uint64_t encode_record(unsigned char* out, const Event& event, std::
   return chain;
 }
 
-// Writes the 136-byte outputs value: XXH64(event bytes, seed 0) then the event bytes.
+// Writes the 136-byte outputs value: XXH3-64(event bytes, seed 0) then the event bytes.
 inline void encode_output(unsigned char* out, const Event& event) noexcept {
   std::memcpy(out + kChecksumBytes, &event, kEventBytes);
-  put_le64(out, xxh64(out + kChecksumBytes, kEventBytes, 0));
+  put_le64(out, checksum64(out + kChecksumBytes, kEventBytes, 0));
 }
 
 inline void encode_output_key(unsigned char* out, Seq origin_seq, std::uint32_t index) noexcept {
