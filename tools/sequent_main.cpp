@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "tools/live_command.hpp"
+#include "tools/live_config.hpp"
 #include "tools/replay_command.hpp"
 
 namespace {
@@ -62,6 +63,10 @@ int main(int argc, char** argv) {
   export_cmd->add_flag("--outputs", exp.outputs, "Also write the recorded outputs after the input that caused them");
   export_cmd->add_option("--format", exp.format, "Output format: jsonl")->required();
 
+  std::string check_path;
+  CLI::App* check_cmd = app.add_subcommand("check-config", "Validate a configuration file and print it fully resolved");
+  check_cmd->add_option("FILE", check_path, "TOML configuration file")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -76,6 +81,15 @@ int main(int argc, char** argv) {
   }
   if (live_cmd->parsed()) return sequent::tools::run_live(live);
   if (replay_cmd->parsed()) return sequent::tools::run_replay(replay);
+  if (check_cmd->parsed()) {
+    sequent::tools::LiveConfig cfg = sequent::tools::default_paper_config();
+    if (sequent::Status s = sequent::tools::apply_config_file(check_path, cfg); !s.ok()) {
+      std::fprintf(stderr, "sequent check-config: %s\n", s.error().message.c_str());
+      return 2;
+    }
+    std::fputs(sequent::tools::resolved_config_text(cfg).c_str(), stdout);
+    return 0;
+  }
   if (info_cmd->parsed()) return sequent::tools::run_journal_info(info_dir);
   if (export_cmd->parsed()) return sequent::tools::run_journal_export(exp);
   return 2;

@@ -147,6 +147,35 @@ TEST(LiveCommand, ConfigErrorsNameFileLineAndKey) {
   EXPECT_NE(r.err.find(path + ":5: strategy.fast"), std::string::npos) << r.err;
 }
 
+TEST(CheckConfig, PrintsTheResolvedConfigurationAndRoundTrips) {
+  const RunResult r = run("check-config config/paper.toml");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("[strategy]"), std::string::npos);
+  EXPECT_NE(r.out.find("bar_interval_ms = 100"), std::string::npos) << r.out;
+  // The resolved text is itself a valid configuration that resolves to the same text.
+  const std::string path = ::testing::TempDir() + "resolved_" + std::to_string(::getpid()) + ".toml";
+  FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs(r.out.c_str(), f);
+  std::fclose(f);
+  const RunResult again = run("check-config " + path);
+  std::remove(path.c_str());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, r.out);
+}
+
+TEST(CheckConfig, NamesFileLineAndKeyOfTheFirstError) {
+  const std::string path = ::testing::TempDir() + "bad_check_" + std::to_string(::getpid()) + ".toml";
+  FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("[risk]\nmax_order_qty = \"-1\"\n[journal]\ndurability = \"sometimes\"\n", f);
+  std::fclose(f);
+  const RunResult r = run("check-config " + path);
+  std::remove(path.c_str());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(path + ":2: risk.max_order_qty: must be > 0"), std::string::npos) << r.err;
+}
+
 TEST(LiveCommand, ExampleConfigsLoad) {
   const RunResult r = run("live --config config/paper.toml --events 20000");
   EXPECT_EQ(r.exit_code, 0) << r.err;
