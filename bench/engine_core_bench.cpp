@@ -90,22 +90,45 @@ void BM_MacdStrategy_OnBar(benchmark::State& state) {
 }
 BENCHMARK(BM_MacdStrategy_OnBar);
 
-void BM_Risk_Check(benchmark::State& state) {
+// The full pre-trade check with every limit on, while the stage holds `range(0)` open orders.
+void BM_Risk_FullCheck(benchmark::State& state) {
   static auto registry = make_registry();
-  RiskStage risk(registry, RiskConfig{});
+  RiskConfig config;
+  config.default_limits = InstrumentRiskLimits::order_limits(Qty::from_units(100), Money::from_units(10'000'000));
+  config.default_limits.max_position_qty = Qty::from_units(1'000'000);
+  config.default_limits.max_position_notional = Money::from_units(900'000'000);
+  config.default_limits.price_band_bps = 1000;
+  config.max_gross_exposure_bps = 1'000'000;
+  config.initial_equity = Money::from_units(100'000'000);
+  config.max_open_orders = 1'000'000;
+  config.max_orders_per_second = 1'000'000;
+  config.max_orders_per_day = 100'000'000;
+  config.open_order_capacity = 200'000;
+  RiskStage risk(registry, config);
   Event trade = make_event(EventType::kTrade, Source::kSimMarket, 0, 0);
   trade.payload.trade.price = Price::from_units(100'000);
   risk.on_event(trade, [](const Event&) {});
   Event intent = make_event(EventType::kOrderIntent, Source::kStrategy, 0, 0);
   intent.header.flags = kFlagDerived;
   intent.payload.order.qty = Qty::from_raw(1'000'000);
-  intent.payload.order.order_type = OrderType::kMarket;
+  intent.payload.order.order_type = OrderType::kLimit;
+  intent.payload.order.side = Side::kBuy;
+  intent.payload.order.price = Price::from_units(99'000);
+  for (std::int64_t i = 0; i < state.range(0); ++i) {
+    Event open = intent;
+    open.header.seq = static_cast<Seq>(i + 1);
+    open.header.event_ns = i;  // spread over time: the per-second window stays small
+    open.payload.order.client_order_id = make_client_order_id(open.header.seq, 0);
+    risk.on_event(open, [](const Event&) {});
+  }
+  if (risk.open_orders() != static_cast<std::size_t>(state.range(0))) state.SkipWithError("setup did not open the orders");
+  intent.header.event_ns = 1'000'000'000'000;
   for (auto _ : state) {
     benchmark::DoNotOptimize(risk.check(intent));
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Risk_Check);
+BENCHMARK(BM_Risk_FullCheck)->Arg(0)->Arg(100'000);
 
 void BM_OrderTable_InsertFindErase(benchmark::State& state) {
   OrderTable table(4096);

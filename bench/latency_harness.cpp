@@ -135,7 +135,7 @@ RunResult run_one(const Config& cfg, double rate, double seconds, std::uint64_t 
   cc.strategy.bar_interval_ns = 2'000'000;
   cc.strategy.macd = MacdParams{3, 6, 3};
   cc.strategy.slots = {{0, Qty::from_raw(1'000'000)}, {1, Qty::from_raw(30'000'000)}};
-  cc.risk.default_limits = {Qty::from_units(100), Money::from_units(10'000'000)};
+  cc.risk.default_limits = InstrumentRiskLimits::order_limits(Qty::from_units(100), Money::from_units(10'000'000));
   auto core = Core::create(registry, cc);
   SystemClock clock;
   SimExchangeConfig xc;

@@ -29,7 +29,7 @@ sequent::CoreConfig make_config() {
   c.strategy.bar_interval_ns = 100'000'000;
   c.strategy.checkpoint_every = 10'000;
   c.strategy.slots = {{0, sequent::Qty::from_raw(1'000'000)}, {1, sequent::Qty::from_raw(30'000'000)}};
-  c.risk.default_limits = {sequent::Qty::from_units(20), sequent::Money::from_units(50'000)};
+  c.risk.default_limits = sequent::InstrumentRiskLimits::order_limits(sequent::Qty::from_units(20), sequent::Money::from_units(50'000));
   return c;
 }
 

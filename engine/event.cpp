@@ -112,6 +112,16 @@ std::string_view to_string(RejectReason r) noexcept {
     case RejectReason::kRiskBadQuantity: return "risk_bad_quantity";
     case RejectReason::kRiskMaxOpenOrders: return "risk_max_open_orders";
     case RejectReason::kJournalNotDurable: return "journal_not_durable";
+    case RejectReason::kRiskNotWhitelisted: return "risk_not_whitelisted";
+    case RejectReason::kRiskMaxPositionQty: return "risk_max_position_qty";
+    case RejectReason::kRiskMaxPositionNotional: return "risk_max_position_notional";
+    case RejectReason::kRiskMaxGrossExposure: return "risk_max_gross_exposure";
+    case RejectReason::kRiskRatePerSecond: return "risk_rate_per_second";
+    case RejectReason::kRiskRatePerDay: return "risk_rate_per_day";
+    case RejectReason::kRiskPriceBand: return "risk_price_band";
+    case RejectReason::kRiskMinNotional: return "risk_min_notional";
+    case RejectReason::kRiskLotSize: return "risk_lot_size";
+    case RejectReason::kRiskTickSize: return "risk_tick_size";
     case RejectReason::kVenueUnknownInstrument: return "venue_unknown_instrument";
     case RejectReason::kVenueInvalidQuantity: return "venue_invalid_quantity";
     case RejectReason::kVenueInvalidPrice: return "venue_invalid_price";

@@ -84,6 +84,16 @@ enum class RejectReason : std::uint16_t {
   kRiskBadQuantity = 105,
   kRiskMaxOpenOrders = 106,  // the order table is full
   kJournalNotDurable = 107,  // gate_orders: the origin input did not become durable in time
+  kRiskNotWhitelisted = 108,
+  kRiskMaxPositionQty = 109,
+  kRiskMaxPositionNotional = 110,
+  kRiskMaxGrossExposure = 111,
+  kRiskRatePerSecond = 112,
+  kRiskRatePerDay = 113,
+  kRiskPriceBand = 114,
+  kRiskMinNotional = 115,
+  kRiskLotSize = 116,
+  kRiskTickSize = 117,
   // venue (2xx)
   kVenueUnknownInstrument = 200,
   kVenueInvalidQuantity = 201,

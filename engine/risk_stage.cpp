@@ -1,39 +1,195 @@
 #include "engine/risk_stage.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace sequent {
 
+namespace {
+constexpr TimeNs kSecond = 1'000'000'000;
+constexpr TimeNs kDay = 86'400 * kSecond;
+Int128 abs128(Int128 v) noexcept { return v < 0 ? -v : v; }
+}  // namespace
+
 RiskStage::RiskStage(const InstrumentRegistry& registry, RiskConfig config)
-    : registry_(&registry), config_(std::move(config)), last_price_(registry.size()) {}
+    : registry_(&registry),
+      config_(std::move(config)),
+      last_price_(registry.size()),
+      positions_(registry.size()),
+      open_(config_.open_order_capacity),
+      open_buy_(registry.size(), 0),
+      open_sell_(registry.size(), 0),
+      recent_(config_.max_orders_per_second == 0 ? 1 : config_.max_orders_per_second, 0) {}
 
 const InstrumentRiskLimits& RiskStage::limits_for(InstrumentId id) const noexcept {
   return id < config_.per_instrument.size() ? config_.per_instrument[id] : config_.default_limits;
+}
+
+std::int64_t RiskStage::day_of(TimeNs t) const noexcept {
+  const TimeNs shifted = t - config_.day_start_offset_ns;
+  return shifted >= 0 ? shifted / kDay : (shifted - kDay + 1) / kDay;
+}
+
+bool RiskStage::second_window_full(TimeNs t) const noexcept {
+  // The ring holds the last max_orders_per_second approval times: the window is full exactly when
+  // the oldest of them is still inside (t - 1 s, t]. O(1) whatever the limit.
+  return recent_count_ == recent_.size() && recent_[recent_head_] > t - kSecond;
+}
+
+Money RiskStage::equity() const noexcept {
+  Money e = config_.initial_equity;
+  for (const Position& p : positions_) e += p.net_pnl();
+  return e;
 }
 
 RejectReason RiskStage::check(const Event& intent) const noexcept {
   const OrderPayload& o = intent.payload.order;
   const InstrumentId id = intent.instrument();
   if (!registry_->contains(id)) return RejectReason::kRiskUnknownInstrument;
-  if (halted_) return RejectReason::kRiskHalted;
-  if (!o.qty.is_positive()) return RejectReason::kRiskBadQuantity;
   const InstrumentRiskLimits& lim = limits_for(id);
-  if (lim.max_order_qty.is_positive() && o.qty > lim.max_order_qty) return RejectReason::kRiskMaxOrderQty;
-  const Price ref = o.order_type == OrderType::kMarket ? last_price_[id] : o.price;
+  if (!lim.allowed) return RejectReason::kRiskNotWhitelisted;
+  if (!o.qty.is_positive()) return RejectReason::kRiskBadQuantity;
+  const Instrument& ins = registry_->at(id);
+  if (!ins.qty_on_lot(o.qty)) return RejectReason::kRiskLotSize;
+  const bool market = o.order_type == OrderType::kMarket;
+  if (!market && (!o.price.is_positive() || !ins.price_on_tick(o.price))) return RejectReason::kRiskTickSize;
+  const Price last = last_price_[id];
+  const Price ref = market ? last : o.price;
   if (!ref.is_positive()) return RejectReason::kRiskNoReferencePrice;
-  if (lim.max_order_notional.is_positive() && notional128(ref, o.qty) > lim.max_order_notional.raw())
+  const Int128 order_notional = notional128(ref, o.qty);
+  if (order_notional < ins.min_notional.raw()) return RejectReason::kRiskMinNotional;
+  if (lim.max_order_qty.is_positive() && o.qty > lim.max_order_qty) return RejectReason::kRiskMaxOrderQty;
+  if (lim.max_order_notional.is_positive() && order_notional > lim.max_order_notional.raw())
     return RejectReason::kRiskMaxOrderNotional;
+  if (!market && lim.price_band_bps > 0 && last.is_positive()) {
+    // |limit - last| / last > band  ⇔  |limit - last| × 10000 > band × last (exact in 128 bits)
+    const Int128 distance = abs128(static_cast<Int128>(o.price.raw()) - last.raw());
+    if (distance * 10'000 > static_cast<Int128>(lim.price_band_bps) * last.raw()) return RejectReason::kRiskPriceBand;
+  }
+  const std::int64_t pos = positions_[id].qty().raw();
+  const std::int64_t signed_qty = o.side == Side::kBuy ? o.qty.raw() : -o.qty.raw();
+  if (halted_) {
+    // Reduce-only: pass only orders that bring the position toward zero without crossing it.
+    const bool reduces = pos != 0 && ((pos > 0) != (signed_qty > 0)) && (signed_qty < 0 ? -signed_qty : signed_qty) <= (pos < 0 ? -pos : pos);
+    if (!reduces) return RejectReason::kRiskHalted;
+  }
+  if (config_.max_open_orders != 0 && open_.size() >= config_.max_open_orders) return RejectReason::kRiskMaxOpenOrders;
+  const TimeNs t = intent.header.event_ns;
+  if (config_.max_orders_per_second != 0 && second_window_full(t))
+    return RejectReason::kRiskRatePerSecond;
+  if (config_.max_orders_per_day != 0 && day_of(t) == day_ && orders_today_ >= config_.max_orders_per_day)
+    return RejectReason::kRiskRatePerDay;
+  if (lim.max_position_qty.is_positive() || lim.max_position_notional.is_positive() || config_.max_gross_exposure_bps > 0) {
+    // Open orders count at their working quantity, on their side; for exposure, at the price risk
+    // approved them at (limit price, or the last trade for market orders).
+    const std::int64_t projected = signed_qty > 0 ? pos + open_buy_[id] + signed_qty : pos - open_sell_[id] + signed_qty;
+    const std::int64_t projected_abs = projected < 0 ? -projected : projected;
+    if (lim.max_position_qty.is_positive() && projected_abs > lim.max_position_qty.raw()) return RejectReason::kRiskMaxPositionQty;
+    if (lim.max_position_notional.is_positive() && notional128(ref, Qty::from_raw(projected_abs)) > lim.max_position_notional.raw())
+      return RejectReason::kRiskMaxPositionNotional;
+    if (config_.max_gross_exposure_bps > 0) {
+      Int128 gross = div_round_half_even(open_notional_e16_, kFixedScale) + order_notional;
+      for (std::size_t i = 0; i < positions_.size(); ++i) {
+        const std::int64_t q = positions_[i].qty().raw();
+        if (q != 0) gross += notional128(last_price_[i], Qty::from_raw(q < 0 ? -q : q));
+      }
+      const Int128 cap = static_cast<Int128>(equity().raw()) * config_.max_gross_exposure_bps / 10'000;
+      if (gross > cap) return RejectReason::kRiskMaxGrossExposure;
+    }
+  }
   return RejectReason::kNone;
+}
+
+void RiskStage::on_approved(const Event& order) noexcept {
+  const OrderPayload& o = order.payload.order;
+  OrderRecord r;
+  r.client_order_id = o.client_order_id;
+  r.instrument = order.instrument();
+  r.strategy_id = o.strategy_id;
+  r.side = o.side;
+  r.order_type = o.order_type;
+  // Market orders are carried at the price risk approved them at (the last trade).
+  r.price = o.order_type == OrderType::kMarket ? last_price_[order.instrument()] : o.price;
+  r.qty = o.qty;
+  if (open_.insert(r)) adjust_open(r, r.qty.raw());  // a full table under-counts; max_open_orders bounds it
+  const TimeNs t = order.header.event_ns;
+  if (config_.max_orders_per_second != 0) {
+    recent_[(recent_head_ + recent_count_) % recent_.size()] = t;
+    if (recent_count_ < recent_.size()) ++recent_count_;
+    else recent_head_ = (recent_head_ + 1) % recent_.size();
+  }
+  const std::int64_t day = day_of(t);
+  if (day != day_) {
+    day_ = day;
+    orders_today_ = 0;
+  }
+  ++orders_today_;
+  approved_.store(approved_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+void RiskStage::adjust_open(const OrderRecord& r, std::int64_t delta) noexcept {
+  if (r.instrument >= open_buy_.size() || delta == 0) return;
+  (r.side == Side::kBuy ? open_buy_ : open_sell_)[r.instrument] += delta;
+  open_notional_e16_ += static_cast<Int128>(r.price.raw()) * delta;
+}
+
+void RiskStage::on_exec(const Event& e) noexcept {
+  const ExecReportPayload& x = e.payload.exec;
+  if ((e.header.flags & kFlagVenueState) != 0) return;
+  const bool fill = x.exec_type == ExecType::kFill || x.exec_type == ExecType::kPartialFill;
+  OrderRecord* r = open_.find(x.client_order_id);
+  if (fill && e.instrument() < positions_.size()) {
+    positions_[e.instrument()].apply_fill(x.side, x.last_price, x.last_qty, x.fee);
+    if (r != nullptr) {
+      const std::int64_t working = r->qty.raw() - r->cum_qty.raw();
+      const std::int64_t done = x.last_qty.raw() < working ? x.last_qty.raw() : working;
+      adjust_open(*r, -done);
+      r->cum_qty += Qty::from_raw(done);
+    }
+  }
+  const bool terminal = x.exec_type == ExecType::kFill || x.exec_type == ExecType::kCanceled ||
+                        x.exec_type == ExecType::kRejected || x.exec_type == ExecType::kExpired;
+  if (terminal && r != nullptr) {
+    adjust_open(*r, -(r->qty.raw() - r->cum_qty.raw()));
+    (void)open_.erase(x.client_order_id);
+  }
 }
 
 void RiskStage::observe(const Event& e) noexcept {
   last_seq_ = e.seq();
+  const InstrumentId id = e.instrument();
   switch (e.type()) {
     case EventType::kTrade:
-      if (e.instrument() < last_price_.size()) last_price_[e.instrument()] = e.payload.trade.price;
+      if (id < last_price_.size()) {
+        last_price_[id] = e.payload.trade.price;
+        positions_[id].mark(e.payload.trade.price);
+      }
       break;
     case EventType::kBar:
-      if (e.instrument() < last_price_.size()) last_price_[e.instrument()] = e.payload.bar.close;
+      if (id < last_price_.size()) {
+        last_price_[id] = e.payload.bar.close;
+        positions_[id].mark(e.payload.bar.close);
+      }
+      break;
+    case EventType::kExecReport:
+      on_exec(e);
+      break;
+    case EventType::kOrderDenied:
+      // An order risk approved that the router or the venue gateway refused: not open.
+      if (OrderRecord* r = open_.find(e.payload.order.client_order_id)) {
+        adjust_open(*r, -(r->qty.raw() - r->cum_qty.raw()));
+        (void)open_.erase(e.payload.order.client_order_id);
+      }
+      break;
+    case EventType::kReconcile:
+      // After reconciliation the router's view of what is open is authoritative; risk forgets
+      // approvals the venue never confirmed when the window ends (conservatively: all of them).
+      if (e.payload.reconcile.phase == ReconcilePhase::kEnd) {
+        open_.clear();
+        std::fill(open_buy_.begin(), open_buy_.end(), 0);
+        std::fill(open_sell_.begin(), open_sell_.end(), 0);
+        open_notional_e16_ = 0;
+      }
       break;
     case EventType::kAdmin:
       if (e.payload.admin.command == AdminCommand::kKillSwitch) halted_ = true;
@@ -45,26 +201,47 @@ void RiskStage::observe(const Event& e) noexcept {
 }
 
 void RiskStage::count_denial(RejectReason r) noexcept {
-  ++denials_[static_cast<std::size_t>(r) % kReasonSlots];
+  const auto code = static_cast<std::size_t>(r);
+  ++denials_[code >= 100 && code < 100 + kReasonSlots ? code - 100 : kReasonSlots - 1];
   denied_total_.store(denied_total_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
 std::uint64_t RiskStage::denied_for(RejectReason r) const noexcept {
-  return denials_[static_cast<std::size_t>(r) % kReasonSlots];
+  const auto code = static_cast<std::size_t>(r);
+  return denials_[code >= 100 && code < 100 + kReasonSlots ? code - 100 : kReasonSlots - 1];
 }
 
-void RiskStage::archive(StateArchive& a) noexcept {
+void RiskStage::archive(StateArchive& a) {
   a.tag("risk");
   a.u64(last_seq_);
   a.boolean(halted_);
   a.expect_count(last_price_.size());
   for (Price& p : last_price_) a.fixed(p);
+  for (Position& p : positions_) p.archive(a);
+  open_.archive(a);
+  for (std::int64_t& v : open_buy_) a.i64(v);
+  for (std::int64_t& v : open_sell_) a.i64(v);
+  auto hi = static_cast<std::int64_t>(open_notional_e16_ >> 64);
+  auto lo = static_cast<std::uint64_t>(open_notional_e16_);
+  a.i64(hi);
+  a.u64(lo);
+  open_notional_e16_ = (static_cast<Int128>(hi) << 64) | static_cast<Int128>(lo);
+  a.expect_count(recent_.size());
+  for (TimeNs& t : recent_) a.i64(t);
+  std::uint64_t head = recent_head_, count = recent_count_;
+  a.u64(head);
+  a.u64(count);
+  recent_head_ = static_cast<std::size_t>(head);
+  recent_count_ = static_cast<std::size_t>(count);
+  if (recent_head_ >= recent_.size() || recent_count_ > recent_.size()) a.fail();
+  a.i64(day_);
+  a.u32(orders_today_);
   for (std::uint64_t& d : denials_) a.u64(d);
 }
 
 std::uint64_t RiskStage::state_hash() const noexcept {
   StateArchive a = StateArchive::hasher();
-  const_cast<RiskStage*>(this)->archive(a);  // kHash mode only reads the state
+  const_cast<RiskStage*>(this)->archive(a);  // kHash mode only reads the state (no allocation)
   return a.hash();
 }
 

@@ -1,13 +1,22 @@
-// RiskStage: pre-trade checks on every order intent, on risk's own view of the market.
+// RiskStage: pre-trade checks on every order intent, on risk's own view of the account.
 //
 // Owned by one thread (the risk thread in `threaded`, the core thread otherwise). Forwards every
 // event downstream; turns each kOrderIntent into either a kOrderNew (approved) or a kOrderDenied
-// (with a stable RejectReason), both derived events carrying the intent's origin seq. Its view
-// (last trade price per instrument, halted flag) is built only from the sequenced stream, so a
-// replay reproduces every decision. Checks in this first version: known instrument, positive
-// quantity, max order quantity, max order notional (against the limit price, or the last trade
-// for market orders), and the kill switch (admin kill_switch / resume). The risk issue extends
-// the same stage with position, exposure, rate and price-band limits.
+// (with a stable RejectReason), both derived events carrying the intent's origin seq. Its view —
+// last trade per instrument, its own positions and P&L from fills, the orders it approved that are
+// still open, order-rate windows, the kill switch — is built only from the sequenced stream, so a
+// replay reproduces every decision. Time comes from the events (the intent's event time), never
+// from a clock.
+//
+// Checks, in this order (docs/risk.md lists each with its reason code and config key):
+//   known instrument, whitelist, positive quantity, lot size, tick size (limit orders), a
+//   reference price (limit price, else last trade), min notional, max order qty, max order
+//   notional, price band against the last trade, kill switch (only position-reducing orders pass
+//   while halted), max open orders, orders per second, orders per day, max position qty and
+//   notional (counting this order and open orders on the same side), max gross exposure as a
+//   fraction of equity (positions and open orders at the last trade).
+// Hot path: check() and on_event() never allocate; the open-order table and rate window are sized
+// at construction.
 #pragma once
 
 #include <array>
@@ -17,18 +26,41 @@
 
 #include "engine/event.hpp"
 #include "engine/instrument.hpp"
+#include "engine/order_table.hpp"
+#include "engine/positions.hpp"
 #include "engine/state_archive.hpp"
 
 namespace sequent {
 
+// Zero means "no limit" for every numeric field.
 struct InstrumentRiskLimits {
-  Qty max_order_qty;          // 0 = no limit
-  Money max_order_notional;   // 0 = no limit
+  Qty max_order_qty;
+  Money max_order_notional;
+  Qty max_position_qty;          // |position + open orders on the same side + this order|
+  Money max_position_notional;   // the same at the reference price
+  std::int64_t price_band_bps = 0;  // limit price within this distance of the last trade
+  bool allowed = true;           // whitelist: false refuses every order on the instrument
+
+  // Per-order limits only (position, band: none).
+  static InstrumentRiskLimits order_limits(Qty max_qty, Money max_notional) noexcept {
+    InstrumentRiskLimits l;
+    l.max_order_qty = max_qty;
+    l.max_order_notional = max_notional;
+    return l;
+  }
 };
 
 struct RiskConfig {
-  InstrumentRiskLimits default_limits{Qty::from_units(1'000'000), Money::from_units(1'000'000)};
+  InstrumentRiskLimits default_limits =
+      InstrumentRiskLimits::order_limits(Qty::from_units(1'000'000), Money::from_units(1'000'000));
   std::vector<InstrumentRiskLimits> per_instrument;  // by instrument id; missing = default
+  Money initial_equity = Money::from_units(100'000);  // equity at the start of the session
+  std::int64_t max_gross_exposure_bps = 0;  // of equity (10000 = 1×); 0 = off
+  std::uint32_t max_open_orders = 0;
+  std::uint32_t max_orders_per_second = 0;
+  std::uint32_t max_orders_per_day = 0;
+  TimeNs day_start_offset_ns = 0;           // trading day boundary, after 00:00 UTC
+  std::size_t open_order_capacity = 4096;   // risk's open-order table (fixed)
 };
 
 class RiskStage {
@@ -43,7 +75,7 @@ class RiskStage {
       out.header.source = Source::kRisk;
       if (reason == RejectReason::kNone) {
         out.header.type = EventType::kOrderNew;
-        approved_.store(approved_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        on_approved(out);
       } else {
         out.header.type = EventType::kOrderDenied;
         out.payload.order.reason = reason;
@@ -69,20 +101,38 @@ class RiskStage {
   std::uint64_t approved() const noexcept { return approved_.load(std::memory_order_relaxed); }
   std::uint64_t denied() const noexcept { return denied_total_.load(std::memory_order_relaxed); }
   std::uint64_t denied_for(RejectReason r) const noexcept;
+  std::size_t open_orders() const noexcept { return open_.size(); }
+  const Position& position(InstrumentId id) const noexcept { return positions_[id]; }
+  Money equity() const noexcept;
   std::uint64_t state_hash() const noexcept;
-  void archive(StateArchive& a) noexcept;
+  void archive(StateArchive& a);
 
  private:
   void observe(const Event& e) noexcept;
+  void on_exec(const Event& e) noexcept;
+  void on_approved(const Event& order) noexcept;
   void count_denial(RejectReason r) noexcept;
   const InstrumentRiskLimits& limits_for(InstrumentId id) const noexcept;
+  std::int64_t day_of(TimeNs t) const noexcept;
+  bool second_window_full(TimeNs t) const noexcept;
+  // Moves an open order's working quantity by delta (negative on fills and when it ends) in the
+  // running aggregates, so check() never scans the open-order table.
+  void adjust_open(const OrderRecord& r, std::int64_t delta) noexcept;
 
   const InstrumentRegistry* registry_;
   RiskConfig config_;
-  std::vector<Price> last_price_;  // by instrument id; 0 = none yet
+  std::vector<Price> last_price_;    // by instrument id; 0 = none yet
+  std::vector<Position> positions_;  // by instrument id: risk's own view from fills
+  OrderTable open_;                  // orders risk approved and the venue has not finished
+  std::vector<std::int64_t> open_buy_, open_sell_;  // by instrument: working quantity (raw)
+  Int128 open_notional_e16_ = 0;     // Σ price × working quantity over open orders, raw × raw (exact)
+  std::vector<TimeNs> recent_;       // ring of the last max_orders_per_second approval times
+  std::size_t recent_head_ = 0, recent_count_ = 0;
+  std::int64_t day_ = INT64_MIN;     // trading day of orders_today_
+  std::uint32_t orders_today_ = 0;
   bool halted_ = false;
   Seq last_seq_ = 0;
-  static constexpr std::size_t kReasonSlots = 16;  // index = reason code % 100, risk reasons only
+  static constexpr std::size_t kReasonSlots = 32;  // index = reason code - 100 (risk reasons)
   std::array<std::uint64_t, kReasonSlots> denials_{};
   std::atomic<std::uint64_t> approved_{0};      // single writer: owner thread
   std::atomic<std::uint64_t> denied_total_{0};  // single writer: owner thread

@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
@@ -106,12 +107,40 @@ class Reader {
     if (!s_.ok()) return s_;         \
   } while (false)
 
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0u : 1u)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+// " (did you mean 'X'?)" for the closest known name within 3 edits, else "".
+std::string did_you_mean(const std::string& name, const std::vector<std::string>& known) {
+  std::string best;
+  std::size_t best_d = 4;
+  for (const std::string& k : known) {
+    const std::size_t d = edit_distance(name, k);
+    if (d < best_d) {
+      best_d = d;
+      best = k;
+    }
+  }
+  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+}
+
 Status check_known_keys(const std::string& path, const toml::table& root) {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kKnown = {
       {"session", {"seed", "pipeline", "wait", "ring_capacity"}},
       {"market", {"events_per_second"}},
       {"strategy", {"name", "bar_interval_ms", "fast", "slow", "signal", "qty"}},
-      {"risk", {"max_order_qty", "max_order_notional", "instrument"}},
+      {"risk", {"max_order_qty", "max_order_notional", "max_position_qty", "max_position_notional", "price_band_bps",
+                "initial_equity", "max_gross_exposure", "max_open_orders", "max_orders_per_second", "max_orders_per_day",
+                "trading_day_start_utc", "instrument"}},
       {"threads", {"sequencer", "venue", "core", "strategy", "risk", "router"}},
       {"console", {"address"}},
       {"journal", {"enabled", "dir", "durability", "gate_orders", "checkpoint_every", "stall_limit_ms"}},
@@ -120,14 +149,19 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
     const std::vector<std::string>* keys = nullptr;
     for (const auto& [name, list] : kKnown)
       if (name == section.str()) keys = &list;
-    if (keys == nullptr) return config_error(path, &node, section.str(), "unknown section");
+    if (keys == nullptr) {
+      std::vector<std::string> sections;
+      for (const auto& [name, list] : kKnown) sections.push_back(name);
+      return config_error(path, &node, section.str(), "unknown section" + did_you_mean(std::string(section.str()), sections));
+    }
     const toml::table* t = node.as_table();
     if (t == nullptr) return config_error(path, &node, section.str(), "expected a table ([" + std::string(section.str()) + "])");
     for (const auto& [key, value] : *t) {
       bool known = false;
       for (const std::string& k : *keys) known = known || k == key.str();
-      if (!known && !(section.str() == "strategy" && key.str() == "qty"))
-        return config_error(path, &value, std::string(section.str()) + "." + std::string(key.str()), "unknown key");
+      if (!known)
+        return config_error(path, &value, std::string(section.str()) + "." + std::string(key.str()),
+                            "unknown key" + did_you_mean(std::string(key.str()), *keys));
     }
   }
   return {};
@@ -146,9 +180,9 @@ LiveConfig default_paper_config() {
   s.bar_interval_ns = 100 * kMs;
   s.macd = MacdParams{12, 26, 9};
   s.slots = {{btc, qty_of("0.01")}, {eth, qty_of("0.3")}};
-  cfg.core.risk.default_limits = InstrumentRiskLimits{qty_of("1"), money_of("50000")};
-  cfg.core.risk.per_instrument = {InstrumentRiskLimits{qty_of("1"), money_of("50000")},
-                                  InstrumentRiskLimits{qty_of("20"), money_of("50000")}};
+  cfg.core.risk.default_limits = InstrumentRiskLimits::order_limits(qty_of("1"), money_of("50000"));
+  cfg.core.risk.per_instrument = {InstrumentRiskLimits::order_limits(qty_of("1"), money_of("50000")),
+                                  InstrumentRiskLimits::order_limits(qty_of("20"), money_of("50000"))};
   cfg.pipeline.mode = PipelineMode::kInline;
   cfg.pipeline.wait = WaitKind::kBackoff;
   s.checkpoint_every = 10'000;
@@ -220,32 +254,79 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
         if (slot.instrument == *id) slot.order_qty = qty;
     }
   }
-  Qty max_qty = cfg.core.risk.default_limits.max_order_qty;
-  Money max_notional = cfg.core.risk.default_limits.max_order_notional;
-  const bool has_qty = r.node("risk.max_order_qty") != nullptr;
-  const bool has_notional = r.node("risk.max_order_notional") != nullptr;
-  SEQUENT_TRY(r.decimal("risk.max_order_qty", max_qty, true));
-  SEQUENT_TRY(r.decimal("risk.max_order_notional", max_notional, true));
-  for (InstrumentRiskLimits* lim : {&cfg.core.risk.default_limits, &cfg.core.risk.per_instrument[0], &cfg.core.risk.per_instrument[1]}) {
-    if (has_qty) lim->max_order_qty = max_qty;
-    if (has_notional) lim->max_order_notional = max_notional;
+  // Common limits ([risk]) apply to every instrument; [risk.instrument.SYMBOL] may only tighten.
+  RiskConfig& risk = cfg.core.risk;
+  std::vector<InstrumentRiskLimits*> all_limits{&risk.default_limits};
+  for (InstrumentRiskLimits& l : risk.per_instrument) all_limits.push_back(&l);
+  InstrumentRiskLimits common = risk.default_limits;
+  SEQUENT_TRY(r.decimal("risk.max_order_qty", common.max_order_qty, true));
+  SEQUENT_TRY(r.decimal("risk.max_order_notional", common.max_order_notional, true));
+  SEQUENT_TRY(r.decimal("risk.max_position_qty", common.max_position_qty, true));
+  SEQUENT_TRY(r.decimal("risk.max_position_notional", common.max_position_notional, true));
+  SEQUENT_TRY(r.integer("risk.price_band_bps", common.price_band_bps, 1, 1'000'000));
+  for (InstrumentRiskLimits* lim : all_limits) {
+    if (r.node("risk.max_order_qty")) lim->max_order_qty = common.max_order_qty;
+    if (r.node("risk.max_order_notional")) lim->max_order_notional = common.max_order_notional;
+    if (r.node("risk.max_position_qty")) lim->max_position_qty = common.max_position_qty;
+    if (r.node("risk.max_position_notional")) lim->max_position_notional = common.max_position_notional;
+    if (r.node("risk.price_band_bps")) lim->price_band_bps = common.price_band_bps;
+  }
+  SEQUENT_TRY(r.decimal("risk.initial_equity", risk.initial_equity, true));
+  if (const toml::node* n = r.node("risk.max_gross_exposure")) {
+    Money fraction;  // a multiple of equity, e.g. "2" or "0.5"
+    SEQUENT_TRY(r.decimal("risk.max_gross_exposure", fraction, true));
+    if (fraction.raw() % 10'000 != 0) return config_error(path, n, "risk.max_gross_exposure", "at most 4 decimal places");
+    risk.max_gross_exposure_bps = fraction.raw() / 10'000;
+  }
+  SEQUENT_TRY(r.integer("risk.max_open_orders", risk.max_open_orders, 1, 100'000'000));
+  SEQUENT_TRY(r.integer("risk.max_orders_per_second", risk.max_orders_per_second, 1, 10'000'000));
+  SEQUENT_TRY(r.integer("risk.max_orders_per_day", risk.max_orders_per_day, 1, 1'000'000'000));
+  if (const toml::node* n = r.node("risk.trading_day_start_utc")) {
+    SEQUENT_TRY(r.string("risk.trading_day_start_utc", text_value));
+    int hh = -1, mm = -1;
+    if (text_value.size() != 5 || text_value[2] != ':' || std::sscanf(text_value.c_str(), "%2d:%2d", &hh, &mm) != 2 || hh < 0 ||
+        hh > 23 || mm < 0 || mm > 59)
+      return config_error(path, n, "risk.trading_day_start_utc", "expected HH:MM (UTC), was '" + text_value + "'");
+    risk.day_start_offset_ns = (static_cast<TimeNs>(hh) * 60 + mm) * 60 * 1'000'000'000;
   }
   if (const toml::node* n = r.node("risk.instrument")) {
     const toml::table* t = n->as_table();
     if (t == nullptr) return config_error(path, n, "risk.instrument", "expected tables [risk.instrument.SYMBOL]");
+    static const std::vector<std::string> kKeys = {"allowed", "max_order_qty", "max_order_notional", "max_position_qty",
+                                                   "max_position_notional", "price_band_bps"};
     for (const auto& [symbol, value] : *t) {
       const std::string key = "risk.instrument." + std::string(symbol.str());
       auto id = cfg.registry->find(symbol.str());
       if (!id) return config_error(path, &value, key, "unknown instrument (known: BTCUSDT, ETHUSDT)");
       const toml::table* lt = value.as_table();
-      if (lt == nullptr) return config_error(path, &value, key, "expected a table with max_order_qty, max_order_notional");
+      if (lt == nullptr) return config_error(path, &value, key, "expected a table of limits");
       for (const auto& [k, v] : *lt) {
-        if (k.str() != "max_order_qty" && k.str() != "max_order_notional")
-          return config_error(path, &v, key + "." + std::string(k.str()), "unknown key");
+        if (std::find(kKeys.begin(), kKeys.end(), std::string(k.str())) == kKeys.end())
+          return config_error(path, &v, key + "." + std::string(k.str()), "unknown key" + did_you_mean(std::string(k.str()), kKeys));
       }
-      InstrumentRiskLimits& lim = cfg.core.risk.per_instrument[*id];
+      InstrumentRiskLimits& lim = risk.per_instrument[*id];
+      if (const toml::node* a = lt->get("allowed")) {
+        if (!a->is_boolean()) return config_error(path, a, key + ".allowed", "expected true or false");
+        lim.allowed = *a->value<bool>();
+      }
       SEQUENT_TRY(r.decimal(key + ".max_order_qty", lim.max_order_qty, true));
       SEQUENT_TRY(r.decimal(key + ".max_order_notional", lim.max_order_notional, true));
+      SEQUENT_TRY(r.decimal(key + ".max_position_qty", lim.max_position_qty, true));
+      SEQUENT_TRY(r.decimal(key + ".max_position_notional", lim.max_position_notional, true));
+      SEQUENT_TRY(r.integer(key + ".price_band_bps", lim.price_band_bps, 1, 1'000'000));
+      // Contradictions: a per-instrument limit looser than the common one.
+      auto looser = [&](const char* field, std::int64_t mine, std::int64_t global) -> Status {
+        if (r.node(std::string("risk.") + field) && global > 0 && (mine == 0 || mine > global))
+          return config_error(path, r.node(key + "." + field), key + "." + field,
+                              std::string("looser than the common risk.") + field + "; a per-instrument limit may only tighten it");
+        return {};
+      };
+      if (lt->get("max_order_qty")) SEQUENT_TRY(looser("max_order_qty", lim.max_order_qty.raw(), common.max_order_qty.raw()));
+      if (lt->get("max_order_notional"))
+        SEQUENT_TRY(looser("max_order_notional", lim.max_order_notional.raw(), common.max_order_notional.raw()));
+      if (lt->get("max_position_qty")) SEQUENT_TRY(looser("max_position_qty", lim.max_position_qty.raw(), common.max_position_qty.raw()));
+      if (lt->get("max_position_notional"))
+        SEQUENT_TRY(looser("max_position_notional", lim.max_position_notional.raw(), common.max_position_notional.raw()));
     }
   }
   const int cpus = 1024;
@@ -305,10 +386,25 @@ std::string resolved_config_text(const LiveConfig& cfg) {
   o << "[journal]\nenabled = " << (cfg.journal_enabled ? "true" : "false") << "\ndurability = \""
     << (cfg.durability == journal::Durability::kNone ? "none" : "batch") << "\"\ngate_orders = " << (cfg.gate_orders ? "true" : "false")
     << "\ncheckpoint_every = " << s.checkpoint_every << "\nstall_limit_ms = " << cfg.stall_limit_ms << "\n";
-  for (std::size_t i = 0; i < cfg.core.risk.per_instrument.size(); ++i) {
-    const InstrumentRiskLimits& l = cfg.core.risk.per_instrument[i];
-    o << "\n[risk.instrument." << cfg.registry->at(static_cast<InstrumentId>(i)).symbol << "]\nmax_order_qty = \""
-      << to_string(l.max_order_qty) << "\"\nmax_order_notional = \"" << to_string(l.max_order_notional) << "\"\n";
+  const RiskConfig& risk = cfg.core.risk;
+  char day[32];
+  const long minutes = static_cast<long>(risk.day_start_offset_ns / (60LL * 1'000'000'000));
+  std::snprintf(day, sizeof(day), "%02ld:%02ld", minutes / 60, minutes % 60);
+  o << "\n[risk]\ninitial_equity = \"" << to_string(risk.initial_equity) << "\"\ntrading_day_start_utc = \"" << day << "\"\n";
+  if (risk.max_gross_exposure_bps > 0)
+    o << "max_gross_exposure = \"" << to_string(Money::from_raw(risk.max_gross_exposure_bps * 10'000)) << "\"\n";
+  if (risk.max_open_orders > 0) o << "max_open_orders = " << risk.max_open_orders << "\n";
+  if (risk.max_orders_per_second > 0) o << "max_orders_per_second = " << risk.max_orders_per_second << "\n";
+  if (risk.max_orders_per_day > 0) o << "max_orders_per_day = " << risk.max_orders_per_day << "\n";
+  for (std::size_t i = 0; i < risk.per_instrument.size(); ++i) {
+    const InstrumentRiskLimits& l = risk.per_instrument[i];
+    o << "\n[risk.instrument." << cfg.registry->at(static_cast<InstrumentId>(i)).symbol << "]\nallowed = "
+      << (l.allowed ? "true" : "false") << "\n";
+    if (l.max_order_qty.is_positive()) o << "max_order_qty = \"" << to_string(l.max_order_qty) << "\"\n";
+    if (l.max_order_notional.is_positive()) o << "max_order_notional = \"" << to_string(l.max_order_notional) << "\"\n";
+    if (l.max_position_qty.is_positive()) o << "max_position_qty = \"" << to_string(l.max_position_qty) << "\"\n";
+    if (l.max_position_notional.is_positive()) o << "max_position_notional = \"" << to_string(l.max_position_notional) << "\"\n";
+    if (l.price_band_bps > 0) o << "price_band_bps = " << l.price_band_bps << "\n";
   }
   return o.str();
 }

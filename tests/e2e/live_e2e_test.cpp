@@ -176,6 +176,57 @@ TEST(CheckConfig, NamesFileLineAndKeyOfTheFirstError) {
   EXPECT_NE(r.err.find(path + ":2: risk.max_order_qty: must be > 0"), std::string::npos) << r.err;
 }
 
+RunResult check_config_text(const std::string& text) {
+  const std::string path = ::testing::TempDir() + "check_" + std::to_string(::getpid()) + ".toml";
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+  RunResult r = run("check-config " + path);
+  std::remove(path.c_str());
+  return r;
+}
+
+TEST(CheckConfig, SuggestsTheKeyThatWasMeant) {
+  const RunResult r = check_config_text("[risk]\nmax_oder_qty = \"1\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(":2: risk.max_oder_qty: unknown key (did you mean 'max_order_qty'?)"), std::string::npos) << r.err;
+}
+
+TEST(CheckConfig, RefusesAPerInstrumentLimitLooserThanTheCommonOne) {
+  const RunResult r = check_config_text(
+      "[risk]\nmax_position_qty = \"2\"\n\n[risk.instrument.BTCUSDT]\nmax_position_qty = \"3\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(":5: risk.instrument.BTCUSDT.max_position_qty: looser than the common risk.max_position_qty"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(CheckConfig, AcceptsEveryRiskLimitAndRoundTripsThem) {
+  const RunResult r = check_config_text(
+      "[risk]\nmax_position_qty = \"2\"\nprice_band_bps = 300\ninitial_equity = \"250000\"\n"
+      "max_gross_exposure = \"1.5\"\nmax_open_orders = 10\nmax_orders_per_second = 5\nmax_orders_per_day = 1000\n"
+      "trading_day_start_utc = \"08:30\"\n\n[risk.instrument.ETHUSDT]\nallowed = false\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"max_gross_exposure = \"1.5\"", "max_orders_per_second = 5", "trading_day_start_utc = \"08:30\"",
+                           "price_band_bps = 300", "allowed = false", "initial_equity = \"250000\""})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " missing in:\n" << r.out;
+  const RunResult again = check_config_text(r.out);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, r.out);
+}
+
+TEST(LiveCommand, TightRiskLimitsDenyOrdersWithTheirReason) {
+  const std::string path = ::testing::TempDir() + "tight_" + std::to_string(::getpid()) + ".toml";
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs("[risk]\nmax_orders_per_day = 1\n", f);
+  std::fclose(f);
+  const RunResult r = run("live --config " + path + " --events 300000 --seed 7");
+  std::remove(path.c_str());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string fl = final_line(r.out);
+  EXPECT_EQ(field(fl, "orders"), "1") << fl;  // one order per trading day, all the rest denied
+}
+
 TEST(LiveCommand, ExampleConfigsLoad) {
   const RunResult r = run("live --config config/paper.toml --events 20000");
   EXPECT_EQ(r.exit_code, 0) << r.err;
