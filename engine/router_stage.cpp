@@ -1,10 +1,15 @@
 #include "engine/router_stage.hpp"
 
+#include <algorithm>
+
 namespace sequent {
 
 RouterStage::RouterStage(const InstrumentRegistry& registry, RouterConfig config)
     : registry_(&registry), orders_(config.max_open_orders), positions_(registry.size()),
-      max_trade_id_(registry.size(), 0) {}
+      max_trade_id_(registry.size(), 0),
+      cancel_on_kill_switch_(config.cancel_on_kill_switch) {
+  scratch_.reserve(orders_.max_orders());
+}
 
 void RouterStage::on_event(const Event& e, OutputSink& sink) noexcept {
   if (e.derived()) {
@@ -78,6 +83,11 @@ void RouterStage::on_event(const Event& e, OutputSink& sink) noexcept {
     case EventType::kReconcile:
       on_reconcile(e);
       break;
+    case EventType::kAdmin:
+      if (e.payload.admin.command == AdminCommand::kCancelAll ||
+          (e.payload.admin.command == AdminCommand::kKillSwitch && cancel_on_kill_switch_))
+        cancel_all(e, sink);
+      return;
     default:
       return;
   }
@@ -142,6 +152,32 @@ void RouterStage::on_exec(const Event& e) noexcept {
   }
   r->status = next;
   if (is_terminal(next)) (void)orders_.erase(x.client_order_id);
+}
+
+void RouterStage::cancel_all(const Event& origin, OutputSink& sink) noexcept {
+  scratch_.clear();
+  orders_.for_each([&](OrderRecord& r) {
+    if (transition(r.status, OrderEvent::kCancelRequest, r.cum_qty.is_positive()) != OrderStatus::kInvalid &&
+        r.status != OrderStatus::kPendingCancel)
+      scratch_.push_back(r.client_order_id);  // within the reserved capacity: no allocation
+  });
+  std::sort(scratch_.begin(), scratch_.end());
+  for (ClientOrderId id : scratch_) {
+    OrderRecord* r = orders_.find(id);
+    r->status = OrderStatus::kPendingCancel;
+    Event cancel = make_event(EventType::kOrderCancel, Source::kRouter, r->instrument, origin.header.event_ns);
+    cancel.header.seq = origin.header.seq;
+    cancel.header.recv_ns = origin.header.recv_ns;
+    cancel.header.flags = kFlagDerived;
+    cancel.payload.order.client_order_id = id;
+    cancel.payload.order.side = r->side;
+    cancel.payload.order.qty = r->qty;
+    cancel.payload.order.price = r->price;
+    cancel.payload.order.order_type = r->order_type;
+    cancel.payload.order.strategy_id = r->strategy_id;
+    bump(counters_.cancels);
+    sink.on_output(cancel);
+  }
 }
 
 void RouterStage::on_reconcile(const Event& e) noexcept {

@@ -8,6 +8,9 @@
 // comparison and never re-sends. The router's state (working orders, positions, counters) is a
 // function of the stream alone.
 //
+// Admin cancel_all (and the kill switch, unless configured otherwise) sends a cancel for every
+// working order, in client order id order so the output is the same whatever the table's layout.
+//
 // Reconciliation after a restart (inputs between a kReconcile begin and end): fills are applied
 // unless their venue trade id is not above the highest seen for the instrument (duplicates);
 // an ack from the venue marks an order confirmed open, or adopts an order we never knew; at the
@@ -36,6 +39,7 @@ class OutputSink {
 
 struct RouterConfig {
   std::size_t max_open_orders = 4096;
+  bool cancel_on_kill_switch = true;  // the kill switch also cancels every working order
 };
 
 // Counters readable from any thread (single writer: the router's thread).
@@ -70,6 +74,8 @@ class RouterStage {
  private:
   void on_exec(const Event& e) noexcept;
   void on_reconcile(const Event& e) noexcept;
+  // Cancels every working order (admin cancel_all, kill switch), in client order id order.
+  void cancel_all(const Event& origin, OutputSink& sink) noexcept;
   void bump(std::atomic<std::uint64_t>& c) noexcept { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   void publish_pnl() noexcept;
 
@@ -79,7 +85,9 @@ class RouterStage {
   std::vector<std::uint64_t> max_trade_id_;  // by instrument id: highest venue trade id applied
   bool reconciling_ = false;
   std::uint64_t adopted_total_ = 0, expired_by_reconcile_total_ = 0;
-  std::uint64_t venue_reports_seen_ = 0;  // execution reports from the venue's stream applied so far
+  std::uint64_t venue_reports_seen_ = 0;
+  bool cancel_on_kill_switch_;
+  std::vector<ClientOrderId> scratch_;  // cancel_all's sorted ids; capacity reserved at construction  // execution reports from the venue's stream applied so far
   Seq last_seq_ = 0;
   std::uint64_t orders_total_ = 0, fills_total_ = 0, rejects_total_ = 0, invalid_total_ = 0;
   RouterCounters counters_;
