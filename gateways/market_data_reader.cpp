@@ -297,7 +297,7 @@ Result<bool> MarketDataReader::read_event(Event& out) {
       if (!more) [[unlikely]] {
         failed_ = true;
         error_ = more.error();
-        error_.message = path_ + ": " + error_.message;
+        if (error_.code == ErrorCode::kParse) error_.message = path_ + ": " + error_.message;  // line too long
         return error_;
       }
       stats_.lines = lines_->line_number();

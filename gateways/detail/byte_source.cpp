@@ -45,9 +45,10 @@ class GzipSource final : public ByteSource {
     const unsigned want = capacity > std::numeric_limits<int>::max() ? std::numeric_limits<int>::max()
                                                                       : static_cast<unsigned>(capacity);
     const int n = gzread(file_, out, want);
+    if (n > 0) return static_cast<std::size_t>(n);  // a stream error shows on the next call
     int code = Z_OK;
     const char* message = gzerror(file_, &code);
-    if (n < 0 || (code != Z_OK && code != Z_STREAM_END)) {
+    if (n < 0 || code != Z_OK) {
       if (code == Z_ERRNO) return io_error(path_, "read failed");
       // Z_BUF_ERROR at the end is zlib's "unexpected end of file": a truncated download.
       return Error{ErrorCode::kCorrupt, path_ + ": damaged gzip data (" + message +
