@@ -157,7 +157,10 @@ Status MarketDataReader::read_header() {
                        " columns; without a header only Binance klines (12 columns), trades (7) and aggTrades (8) "
                        "are known; add a header line naming the columns"};
     }
+    // Kept with zeroed padding behind it, as LineReader's lines have (field_parse.hpp).
     first_line_.assign(line);
+    first_line_.append(detail::kFieldPadding, '\0');
+    first_line_size_ = line.size();
     replay_first_line_ = true;
   }
 
@@ -190,6 +193,7 @@ Status MarketDataReader::read_header() {
                        "' names neither bars (open, high, low, close) nor trades (price and qty, quantity or amount)"};
     }
   }
+  blank_ = make_event(bars ? EventType::kBar : EventType::kTrade, Source::kFile, options_.instrument, 0);
   stats_.format = !bars ? DataFormat::kTrades
                         : (count == kBinanceKlineColumns && find({"close_time"}) != Columns::kNone
                                ? DataFormat::kBinanceKline
@@ -291,7 +295,7 @@ Result<bool> MarketDataReader::read_event(Event& out) {
     std::string_view line;
     if (replay_first_line_) [[unlikely]] {
       replay_first_line_ = false;
-      line = first_line_;
+      line = std::string_view(first_line_.data(), first_line_size_);
     } else {
       Result<bool> more = lines_->next(line);
       if (!more) [[unlikely]] {
@@ -334,7 +338,8 @@ MarketDataReader::LineOutcome MarketDataReader::parse_line(std::string_view line
                            std::to_string(previous_line_) + "); rows must be in time order");
     return LineOutcome::kBad;
   }
-  out = make_event(trades ? EventType::kTrade : EventType::kBar, Source::kFile, options_.instrument, t);
+  out = blank_;  // a zeroed event of the right type (make_event), copied rather than rebuilt
+  out.header.event_ns = t;
   if (!(trades ? parse_trade(fields_, out) : parse_bar(fields_, out))) return LineOutcome::kBad;
   have_previous_ = true;
   previous_ns_ = t;
@@ -391,15 +396,16 @@ bool MarketDataReader::parse_time(const Fields& f, TimeNs& out) {
 
 bool MarketDataReader::parse_bar(const Fields& f, Event& out) {
   const Columns& c = columns_;
-  std::int64_t raw[5] = {0, 0, 0, 0, 0};
-  const int cols[5] = {c.open, c.high, c.low, c.close, c.volume};
-  for (int k = 0; k < 5; ++k) {
-    if (cols[k] == Columns::kNone) continue;
-    const std::string_view text = f[static_cast<std::size_t>(cols[k])];
-    const ParseStatus s = detail::parse_fixed(text, raw[k]);
-    if (s != ParseStatus::kOk) [[unlikely]] return bad_number(cols[k], text, s);
+  std::int64_t open = 0, high = 0, low = 0, close = 0, volume = 0;
+  auto field = [&](int col, std::int64_t& raw) {
+    const std::string_view text = f[static_cast<std::size_t>(col)];
+    const ParseStatus s = detail::parse_fixed(text, raw);
+    return s == ParseStatus::kOk || bad_number(col, text, s);
+  };
+  if (!field(c.open, open) || !field(c.high, high) || !field(c.low, low) || !field(c.close, close) ||
+      (c.volume != Columns::kNone && !field(c.volume, volume))) [[unlikely]] {
+    return false;
   }
-  const std::int64_t open = raw[0], high = raw[1], low = raw[2], close = raw[3], volume = raw[4];
   if (high < low || open > high || open < low || close > high || close < low || volume < 0) [[unlikely]] {
     auto text = [&](int col) { return std::string(f[static_cast<std::size_t>(col)]); };
     if (high < low) {

@@ -131,6 +131,7 @@ class MarketDataReader {
   Columns columns_;
   ReaderStats stats_;
   detail::Fields fields_{};
+  Event blank_{};  // make_event() of this file's event type, time 0
   bool unit_from_magnitude_ = false;
   bool unit_known_ = false;
   std::int64_t unit_ns_ = 1'000'000;  // nanoseconds per epoch time unit
@@ -147,7 +148,8 @@ class MarketDataReader {
   bool failed_ = false;
   Error error_;  // the current line's error; once failed_, the one next() keeps returning
   // A headerless file's first line, read to detect the layout and parsed as data after.
-  std::string first_line_;
+  std::string first_line_;  // the line, then kFieldPadding zero bytes
+  std::size_t first_line_size_ = 0;
   bool replay_first_line_ = false;
 };
 

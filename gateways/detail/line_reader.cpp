@@ -6,7 +6,8 @@
 namespace sequent::detail {
 
 LineReader::LineReader(std::unique_ptr<ByteSource> source, std::size_t buffer_bytes)
-    : source_(std::move(source)), buffer_(new char[buffer_bytes]), capacity_(buffer_bytes) {}
+    // Zeroed, with kFieldPadding bytes of slack after the usable capacity.
+    : source_(std::move(source)), buffer_(new char[buffer_bytes + kFieldPadding]()), capacity_(buffer_bytes) {}
 
 Result<bool> LineReader::next_slow(std::string_view& line) {
   for (;;) {

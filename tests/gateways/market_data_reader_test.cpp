@@ -242,6 +242,11 @@ TEST_F(ReaderTest, ReadsTradesByHeaderWithUnitSuffixes) {
   EXPECT_EQ(r.stats.time_column, "trade_time_ms");
   EXPECT_EQ(r.events[0].header.event_ns, 1723161255342 * kMs);
 
+  const ReadAll ns = read_all(write("ns.csv", "local_ts_ns,price,qty\n1723161254087896568,61837.63,0.02\n"));
+  ASSERT_EQ(ns.error, "");
+  EXPECT_EQ(ns.stats.time_unit, TimeUnit::kNanos);
+  EXPECT_EQ(ns.events[0].header.event_ns, 1723161254087896568);
+
   const ReadAll kraken = read_all(write("kraken.csv", "timestamp_s,price,volume\n1672531436,90.54,1.1044842\n"));
   ASSERT_EQ(kraken.error, "");
   EXPECT_EQ(kraken.events[0].header.event_ns, 1672531436LL * 1'000'000'000);
@@ -292,6 +297,43 @@ TEST_F(ReaderTest, ReadsLinesAcrossChunkBoundariesAndALastLineWithoutNewline) {
 }
 
 const char kSixHeader[] = "open_time,open,high,low,close,volume\n";
+
+TEST_F(ReaderTest, ParsesEveryDigitCountLikeTheEngineParser) {
+  // Integer parts of 0 to 10 digits and fractions of 0 to 12 (past 8: rounded half to even), so
+  // every length of the eight-at-a-time digit parser and its fallback is covered.
+  std::string text = "open_time,open,high,low,close,volume\n";
+  std::vector<std::string> values;
+  std::uint64_t seed = 12345;
+  long long t = 1747699200000;
+  for (int int_digits = 0; int_digits <= 10; ++int_digits) {
+    for (int frac_digits = 0; frac_digits <= 12; ++frac_digits) {
+      if (int_digits + frac_digits == 0) continue;
+      std::string v;
+      for (int i = 0; i < int_digits; ++i) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        v += static_cast<char>('1' + (seed >> 33) % 9);
+      }
+      if (frac_digits > 0) v += '.';
+      for (int i = 0; i < frac_digits; ++i) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        v += static_cast<char>('0' + (seed >> 33) % 10);
+      }
+      values.push_back(v);
+      text += std::to_string(t) + "," + v + "," + v + "," + v + "," + v + "," + v + "\n";
+      t += 60'000;
+    }
+  }
+  const ReadAll r = read_all(write("digits.csv", text));
+  ASSERT_EQ(r.error, "");
+  ASSERT_EQ(r.events.size(), values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::int64_t expected = 0;
+    ASSERT_EQ(parse_fixed_raw(values[i], expected, Rounding::kHalfEven), ParseStatus::kOk) << values[i];
+    EXPECT_EQ(r.events[i].payload.bar.close.raw(), expected) << values[i];
+    EXPECT_EQ(r.events[i].payload.bar.volume.raw(), expected) << values[i];
+  }
+}
+
 
 TEST_F(ReaderTest, NamesFileLineAndColumnOfBadFields) {
   const std::string missing = write("missing.csv", std::string(kSixHeader) + "1747699200000,1,2,1,2,5\n1747699260000,1,2,1,2\n");
