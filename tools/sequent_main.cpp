@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "tools/indicators_command.hpp"
 #include "tools/live_command.hpp"
 #include "tools/live_config.hpp"
 #include "tools/replay_command.hpp"
@@ -67,6 +68,17 @@ int main(int argc, char** argv) {
   CLI::App* check_cmd = app.add_subcommand("check-config", "Validate a configuration file and print it fully resolved");
   check_cmd->add_option("FILE", check_path, "TOML configuration file")->required();
 
+  sequent::tools::IndicatorsOptions indicators;
+  CLI::App* indicators_cmd = app.add_subcommand(
+      "indicators", "Compute TA-Lib-compatible indicators over a bar file: one CSV row per bar");
+  indicators_cmd->add_option("--data", indicators.data, "Bar file: Binance klines, OHLCV CSV (plain, .gz or .zip)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  indicators_cmd->add_option("--indicator", indicators.specs,
+                             "SPEC, repeatable: sma:20 ema:20 macd:12,26,9 rsi:14 kama:30 atr:14 bbands:20,2 roc:10")
+      ->required();
+  indicators_cmd->add_option("--out", indicators.out, "CSV file to write")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -92,5 +104,6 @@ int main(int argc, char** argv) {
   }
   if (info_cmd->parsed()) return sequent::tools::run_journal_info(info_dir);
   if (export_cmd->parsed()) return sequent::tools::run_journal_export(exp);
+  if (indicators_cmd->parsed()) return sequent::tools::run_indicators(indicators);
   return 2;
 }

@@ -11,6 +11,7 @@ SEQUENT_PACKAGES=(
   libboost-dev libconcurrentqueue-dev
   libcli11-dev libtomlplusplus-dev
   liblmdb-dev libxxhash-dev
+  zlib1g-dev libminizip-dev
 )
 
 log() { printf '[sequent] %s\n' "$*" >&2; }
