@@ -163,6 +163,10 @@ struct OrderPayload {
   OrderType order_type;
   TimeInForce tif;
   RejectReason reason;     // kOrderDenied only
+  // Optional exits attached to an entry, relative to its fill price (basis points; 0 = none).
+  // A venue that supports brackets (the backtest venue) holds them after the fill.
+  std::int32_t take_profit_bps;
+  std::int32_t stop_loss_bps;
 };
 
 struct AdminPayload {

@@ -32,6 +32,8 @@ struct Signal {
   Qty qty;
   OrderType order_type = OrderType::kMarket;
   Price limit_price;     // limit orders only
+  std::int32_t take_profit_bps = 0;  // optional exits relative to the fill price; 0 = none
+  std::int32_t stop_loss_bps = 0;
 };
 
 // Fixed-capacity output of one callback: at most kMax signals.

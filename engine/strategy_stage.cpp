@@ -1,19 +1,119 @@
 #include "engine/strategy_stage.hpp"
 
+#include <cstdlib>
+
+#include "engine/trend_strategies.hpp"
+
 #include <utility>
 
 namespace sequent {
 
+namespace {
+
+// Reads the named parameters of one strategy: each key must be one of `known`; values parse as
+// numbers in range. Errors name the strategy, the key and the valid keys.
+class ParamReader {
+ public:
+  ParamReader(const StrategyStageConfig& config, std::vector<std::string> known)
+      : config_(config), known_(std::move(known)) {}
+
+  Status check_keys() const {
+    for (const auto& [key, value] : config_.params) {
+      bool ok = false;
+      for (const std::string& k : known_) ok = ok || k == key;
+      if (!ok) return Error{ErrorCode::kInvalidArgument, "strategy " + config_.name + ": unknown parameter '" + key + "' (valid: " + list() + ")"};
+    }
+    return {};
+  }
+  Status integer(const std::string& key, int& out, int lo, int hi) const {
+    for (const auto& [k, v] : config_.params) {
+      if (k != key) continue;
+      char* end = nullptr;
+      const long x = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || x < lo || x > hi)
+        return Error{ErrorCode::kInvalidArgument, "strategy " + config_.name + ": parameter " + key + "=" + v + ": expected an integer in " +
+                                                      std::to_string(lo) + ".." + std::to_string(hi)};
+      out = static_cast<int>(x);
+    }
+    return {};
+  }
+  Status number(const std::string& key, double& out, double lo, double hi) const {
+    for (const auto& [k, v] : config_.params) {
+      if (k != key) continue;
+      char* end = nullptr;
+      const double x = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !(x >= lo && x <= hi))
+        return Error{ErrorCode::kInvalidArgument, "strategy " + config_.name + ": parameter " + key + "=" + v + ": expected a number in [" +
+                                                      std::to_string(lo) + ", " + std::to_string(hi) + "]"};
+      out = x;
+    }
+    return {};
+  }
+
+ private:
+  std::string list() const {
+    std::string s;
+    for (const std::string& k : known_) s += (s.empty() ? "" : ", ") + k;
+    return s;
+  }
+  const StrategyStageConfig& config_;
+  std::vector<std::string> known_;
+};
+
+#define SEQUENT_STRATEGY_TRY(expr) \
+  do {                             \
+    Status st_ = (expr);           \
+    if (!st_.ok()) return st_.error(); \
+  } while (false)
+
+}  // namespace
+
+std::vector<std::string> registered_strategies() {
+  return {"macd(fast=12, slow=26, signal=9, take_profit_pct=0, stop_loss_pct=0)", "sma_cross(fast=10, slow=30)",
+          "kama_tsmom(er_period=10, fast=2, slow=30, lookback=20, threshold=0)"};
+}
+
 Result<std::unique_ptr<Strategy>> make_strategy(const StrategyStageConfig& config, const StrategySlotConfig& slot) {
   if (config.name == "macd") {
-    const MacdParams& p = config.macd;
-    if (p.fast < 1 || p.slow < 1 || p.signal < 1)
-      return Error{ErrorCode::kInvalidArgument, "strategy macd: fast, slow and signal must be >= 1"};
-    if (p.fast >= p.slow)
-      return Error{ErrorCode::kInvalidArgument, "strategy macd: fast must be smaller than slow"};
+    ParamReader r(config, {"fast", "slow", "signal", "take_profit_pct", "stop_loss_pct"});
+    SEQUENT_STRATEGY_TRY(r.check_keys());
+    MacdParams p = config.macd;
+    double tp = p.take_profit_bps / 100.0, sl = p.stop_loss_bps / 100.0;
+    SEQUENT_STRATEGY_TRY(r.integer("fast", p.fast, 1, 100'000));
+    SEQUENT_STRATEGY_TRY(r.integer("slow", p.slow, 1, 100'000));
+    SEQUENT_STRATEGY_TRY(r.integer("signal", p.signal, 1, 100'000));
+    SEQUENT_STRATEGY_TRY(r.number("take_profit_pct", tp, 0, 1000));
+    SEQUENT_STRATEGY_TRY(r.number("stop_loss_pct", sl, 0, 100));
+    if (p.fast >= p.slow) return Error{ErrorCode::kInvalidArgument, "strategy macd: fast must be smaller than slow"};
+    p.take_profit_bps = static_cast<std::int32_t>(tp * 100.0 + 0.5);
+    p.stop_loss_bps = static_cast<std::int32_t>(sl * 100.0 + 0.5);
     return std::unique_ptr<Strategy>(new MacdCrossStrategy(p, slot.order_qty));
   }
-  return Error{ErrorCode::kInvalidArgument, "unknown strategy '" + config.name + "' (known: macd)"};
+  if (config.name == "sma_cross") {
+    ParamReader r(config, {"fast", "slow"});
+    SEQUENT_STRATEGY_TRY(r.check_keys());
+    int fast = 10, slow = 30;
+    SEQUENT_STRATEGY_TRY(r.integer("fast", fast, 1, 100'000));
+    SEQUENT_STRATEGY_TRY(r.integer("slow", slow, 1, 100'000));
+    if (fast >= slow) return Error{ErrorCode::kInvalidArgument, "strategy sma_cross: fast must be smaller than slow"};
+    return std::unique_ptr<Strategy>(new SmaCrossStrategy(fast, slow, slot.order_qty));
+  }
+  if (config.name == "kama_tsmom") {
+    ParamReader r(config, {"er_period", "fast", "slow", "lookback", "threshold"});
+    SEQUENT_STRATEGY_TRY(r.check_keys());
+    int er = 10, fast = 2, slow = 30, lookback = 20;
+    double threshold = 0.0;
+    SEQUENT_STRATEGY_TRY(r.integer("er_period", er, 2, 100'000));
+    SEQUENT_STRATEGY_TRY(r.integer("fast", fast, 1, 100'000));
+    SEQUENT_STRATEGY_TRY(r.integer("slow", slow, 1, 100'000));
+    SEQUENT_STRATEGY_TRY(r.integer("lookback", lookback, 1, 100'000));
+    SEQUENT_STRATEGY_TRY(r.number("threshold", threshold, -1.0, 100.0));
+    if (fast >= slow) return Error{ErrorCode::kInvalidArgument, "strategy kama_tsmom: fast must be smaller than slow"};
+    return std::unique_ptr<Strategy>(new KamaTsmomStrategy(er, fast, slow, lookback, threshold, slot.order_qty));
+  }
+  std::string known;
+  for (const std::string& s : registered_strategies()) known += (known.empty() ? "" : "; ") + s;
+  return Error{ErrorCode::kInvalidArgument, "unknown strategy '" + config.name + "' (known: " + known + ")"};
 }
 
 Result<std::unique_ptr<StrategyStage>> StrategyStage::create(const InstrumentRegistry& registry,
@@ -105,6 +205,8 @@ void StrategyStage::emit_signals(Slot& slot, const Event& origin) noexcept {
     o.side = s.side;
     o.order_type = s.order_type;
     o.tif = s.order_type == OrderType::kMarket ? TimeInForce::kIoc : TimeInForce::kGtc;
+    o.take_profit_bps = s.take_profit_bps;
+    o.stop_loss_bps = s.stop_loss_bps;
     slot.working = o.client_order_id;
     ++out_count_;
     intents_.store(intents_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -127,20 +229,18 @@ void StrategyStage::on_exec(const Event& e) noexcept {
   if (reconciling_ && x.exec_type == ExecType::kNew && (e.header.flags & kFlagVenueState) != 0 &&
       x.client_order_id == slot->working)
     slot->working_confirmed = true;
-  // Only our own orders: their ids come from the seq of inputs this stage reacted to. During
-  // reconciliation a fill of an order this stage never saw (its origin input was lost in the
-  // crash) is still ours: every order on the instrument comes from this slot's strategy.
+  // A fill at or below the highest venue trade id seen is a duplicate (as in the router).
   if ((x.exec_type == ExecType::kPartialFill || x.exec_type == ExecType::kFill) && x.trade_id != 0) {
     if (x.trade_id <= slot->max_trade_id) return;
     slot->max_trade_id = x.trade_id;
   }
+  // Every fill on the slot's instrument is the strategy's: one strategy trades each instrument,
+  // so its orders, exits the venue holds for it (take profit, stop loss) and fills recovered by
+  // reconciliation all move its position.
   if (x.exec_type == ExecType::kPartialFill || x.exec_type == ExecType::kFill) {
-    const bool ours = x.client_order_id == slot->working || (reconciling_ && e.header.source == Source::kReconcile);
-    if (origin_seq_of(x.client_order_id) != 0 && ours) {
-      const Qty signed_qty = x.side == Side::kBuy ? x.last_qty : -x.last_qty;
-      slot->position += signed_qty;
-      slot->strategy->on_fill(x.last_price, signed_qty);
-    }
+    const Qty signed_qty = x.side == Side::kBuy ? x.last_qty : -x.last_qty;
+    slot->position += signed_qty;
+    slot->strategy->on_fill(x.last_price, signed_qty);
   }
   const bool terminal = x.exec_type == ExecType::kFill || x.exec_type == ExecType::kCanceled ||
                         x.exec_type == ExecType::kRejected || x.exec_type == ExecType::kExpired;

@@ -36,12 +36,20 @@ struct StrategyStageConfig {
   StrategyId strategy_id = 1;
   TimeNs bar_interval_ns = 250'000'000;
   Seq checkpoint_every = 0;                  // emit a kCheckpoint after every N-th input; 0 = never
-  MacdParams macd;
+  MacdParams macd;                           // macd defaults (the live config sets these)
+  // Named parameters (backtest --param KEY=VALUE), validated by make_strategy against the
+  // strategy's list; they override the defaults above.
+  std::vector<std::pair<std::string, std::string>> params;
   bool enabled = true;                       // strategy_start / strategy_stop toggle it
   std::vector<StrategySlotConfig> slots;     // one per traded instrument
 };
 
-// Builds a strategy by registered name; error names the unknown strategy.
+// Registered strategies and their parameters with defaults, for help and error messages:
+// "macd(fast=12, slow=26, signal=9, take_profit_pct=0, stop_loss_pct=0)", ...
+std::vector<std::string> registered_strategies();
+
+// Builds a strategy by registered name; errors name the unknown strategy or parameter and list
+// the valid ones.
 Result<std::unique_ptr<Strategy>> make_strategy(const StrategyStageConfig& config, const StrategySlotConfig& slot);
 
 class StrategyStage {
