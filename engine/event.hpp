@@ -94,6 +94,7 @@ enum class RejectReason : std::uint16_t {
   kRiskMinNotional = 115,
   kRiskLotSize = 116,
   kRiskTickSize = 117,
+  kRiskBreakerTripped = 118,  // a circuit breaker (daily loss, drawdown) is on: reduce-only
   // venue (2xx)
   kVenueUnknownInstrument = 200,
   kVenueInvalidQuantity = 201,

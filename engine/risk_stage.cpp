@@ -68,10 +68,10 @@ RejectReason RiskStage::check(const Event& intent) const noexcept {
   }
   const std::int64_t pos = positions_[id].qty().raw();
   const std::int64_t signed_qty = o.side == Side::kBuy ? o.qty.raw() : -o.qty.raw();
-  if (halted_) {
+  if (halted_ || breaker_ != 0) {
     // Reduce-only: pass only orders that bring the position toward zero without crossing it.
     const bool reduces = pos != 0 && ((pos > 0) != (signed_qty > 0)) && (signed_qty < 0 ? -signed_qty : signed_qty) <= (pos < 0 ? -pos : pos);
-    if (!reduces) return RejectReason::kRiskHalted;
+    if (!reduces) return halted_ ? RejectReason::kRiskHalted : RejectReason::kRiskBreakerTripped;
   }
   if (config_.max_open_orders != 0 && open_.size() >= config_.max_open_orders) return RejectReason::kRiskMaxOpenOrders;
   const TimeNs t = intent.header.event_ns;
@@ -155,6 +155,40 @@ void RiskStage::on_exec(const Event& e) noexcept {
   }
 }
 
+void RiskStage::update_breakers(TimeNs t) noexcept {
+  if (config_.daily_loss_limit.is_zero() && config_.max_drawdown_bps == 0) return;
+  const Money eq = equity();
+  const std::int64_t day = day_of(t);
+  if (day != breaker_day_) {
+    breaker_day_ = day;
+    day_start_equity_ = eq;
+    day_peak_equity_ = eq;
+  }
+  if (eq > day_peak_equity_) day_peak_equity_ = eq;
+  if (breaker_ != 0) return;
+  std::uint8_t cause = 0;
+  if (config_.daily_loss_limit.is_positive() && day_start_equity_ - eq >= config_.daily_loss_limit) cause = 1;
+  if (cause == 0 && config_.max_drawdown_bps > 0 && day_peak_equity_.is_positive() &&
+      static_cast<Int128>((day_peak_equity_ - eq).raw()) * 10'000 >=
+          static_cast<Int128>(config_.max_drawdown_bps) * day_peak_equity_.raw())
+    cause = 2;
+  if (cause != 0) {
+    breaker_ = cause;
+    trip_pending_ = cause;
+  }
+}
+
+Event RiskStage::make_trip(const Event& origin) noexcept {
+  Event trip = make_event(EventType::kAdmin, Source::kRisk, kNoInstrument, origin.header.event_ns);
+  trip.header.seq = origin.header.seq;
+  trip.header.recv_ns = origin.header.recv_ns;
+  trip.header.flags = kFlagDerived;
+  trip.payload.admin.command = AdminCommand::kKillSwitch;
+  trip.payload.admin.arg_code = trip_pending_;
+  trip_pending_ = 0;
+  return trip;
+}
+
 void RiskStage::observe(const Event& e) noexcept {
   last_seq_ = e.seq();
   const InstrumentId id = e.instrument();
@@ -163,16 +197,19 @@ void RiskStage::observe(const Event& e) noexcept {
       if (id < last_price_.size()) {
         last_price_[id] = e.payload.trade.price;
         positions_[id].mark(e.payload.trade.price);
+        update_breakers(e.header.event_ns);
       }
       break;
     case EventType::kBar:
       if (id < last_price_.size()) {
         last_price_[id] = e.payload.bar.close;
         positions_[id].mark(e.payload.bar.close);
+        update_breakers(e.header.event_ns);
       }
       break;
     case EventType::kExecReport:
       on_exec(e);
+      update_breakers(e.header.event_ns);
       break;
     case EventType::kOrderDenied:
       // An order risk approved that the router or the venue gateway refused: not open.
@@ -193,7 +230,12 @@ void RiskStage::observe(const Event& e) noexcept {
       break;
     case EventType::kAdmin:
       if (e.payload.admin.command == AdminCommand::kKillSwitch) halted_ = true;
-      if (e.payload.admin.command == AdminCommand::kResume) halted_ = false;
+      if (e.payload.admin.command == AdminCommand::kResume) {
+        halted_ = false;
+        breaker_ = 0;  // an operator's resume also re-arms the breakers
+        day_start_equity_ = equity();
+        day_peak_equity_ = day_start_equity_;
+      }
       break;
     default:
       break;
@@ -215,6 +257,11 @@ void RiskStage::archive(StateArchive& a) {
   a.tag("risk");
   a.u64(last_seq_);
   a.boolean(halted_);
+  a.u8(breaker_);
+  a.u8(trip_pending_);
+  a.i64(breaker_day_);
+  a.fixed(day_start_equity_);
+  a.fixed(day_peak_equity_);
   a.expect_count(last_price_.size());
   for (Price& p : last_price_) a.fixed(p);
   for (Position& p : positions_) p.archive(a);

@@ -15,6 +15,13 @@
 //   while halted), max open orders, orders per second, orders per day, max position qty and
 //   notional (counting this order and open orders on the same side), max gross exposure as a
 //   fraction of equity (positions and open orders at the last trade).
+// Circuit breakers: after every trade or fill risk re-marks its equity; if the day's loss from the
+// equity at the trading day's start reaches daily_loss_limit, or the drawdown from the day's peak
+// reaches max_drawdown_bps, the breaker trips: new orders are refused (reduce-only, reason
+// kRiskBreakerTripped) until an admin `resume`. The trip is deterministic (replay trips at the same
+// seq) and is also announced as a derived kAdmin kill_switch event (arg_code 1 = daily loss,
+// 2 = drawdown) that the router reports as an output; the live engine feeds it back as an input,
+// so the journal records the trip and its cause and the router cancels working orders.
 // Hot path: check() and on_event() never allocate; the open-order table and rate window are sized
 // at construction.
 #pragma once
@@ -60,6 +67,8 @@ struct RiskConfig {
   std::uint32_t max_orders_per_second = 0;
   std::uint32_t max_orders_per_day = 0;
   TimeNs day_start_offset_ns = 0;           // trading day boundary, after 00:00 UTC
+  Money daily_loss_limit;                   // breaker: equity this many below the day's start; 0 = off
+  std::int64_t max_drawdown_bps = 0;        // breaker: equity this far below the day's peak; 0 = off
   std::size_t open_order_capacity = 4096;   // risk's open-order table (fixed)
 };
 
@@ -92,12 +101,15 @@ class RiskStage {
     }
     if (!e.derived()) observe(e);
     emit(e);
+    if (trip_pending_ != 0) [[unlikely]] emit(static_cast<const Event&>(make_trip(e)));
   }
 
   // Pure decision on the current view; kNone = approved.
   RejectReason check(const Event& intent) const noexcept;
 
   bool halted() const noexcept { return halted_; }
+  // 0 = off, 1 = daily loss, 2 = drawdown.
+  std::uint8_t breaker() const noexcept { return breaker_; }
   std::uint64_t approved() const noexcept { return approved_.load(std::memory_order_relaxed); }
   std::uint64_t denied() const noexcept { return denied_total_.load(std::memory_order_relaxed); }
   std::uint64_t denied_for(RejectReason r) const noexcept;
@@ -109,6 +121,8 @@ class RiskStage {
 
  private:
   void observe(const Event& e) noexcept;
+  void update_breakers(TimeNs t) noexcept;
+  Event make_trip(const Event& origin) noexcept;
   void on_exec(const Event& e) noexcept;
   void on_approved(const Event& order) noexcept;
   void count_denial(RejectReason r) noexcept;
@@ -131,6 +145,10 @@ class RiskStage {
   std::int64_t day_ = INT64_MIN;     // trading day of orders_today_
   std::uint32_t orders_today_ = 0;
   bool halted_ = false;
+  std::uint8_t breaker_ = 0;       // cause of a tripped breaker; 0 = none
+  std::uint8_t trip_pending_ = 0;  // a trip to announce after the current input
+  std::int64_t breaker_day_ = INT64_MIN;
+  Money day_start_equity_, day_peak_equity_;
   Seq last_seq_ = 0;
   static constexpr std::size_t kReasonSlots = 32;  // index = reason code - 100 (risk reasons)
   std::array<std::uint64_t, kReasonSlots> denials_{};

@@ -60,6 +60,9 @@ void RouterStage::on_event(const Event& e, OutputSink& sink) noexcept {
         sink.on_output(out);
         return;
       }
+      case EventType::kAdmin:  // a breaker trip announced by risk: reported, fed back as an input live
+        sink.on_output(e);
+        return;
       case EventType::kOrderDenied:
         ++rejects_total_;
         bump(counters_.rejects);

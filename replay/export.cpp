@@ -118,6 +118,8 @@ std::string input_to_json(const Event& e, const std::vector<std::string>& symbol
       break;
     case EventType::kAdmin: {
       const UserId u = p.admin.user_id;
+      if (e.header.source == Source::kInternal && p.admin.arg_code != 0)
+        j.str("cause", p.admin.arg_code == 1 ? "daily_loss_limit" : "max_drawdown");
       j.str("user", u < users.size() && !users[u].empty() ? users[u] : (u == 0 ? "system" : "user#" + std::to_string(u)))
           .str("command", to_string(p.admin.command))
           .u64("arg_code", p.admin.arg_code)
@@ -136,7 +138,13 @@ std::string input_to_json(const Event& e, const std::vector<std::string>& symbol
 
 std::string output_to_json(const Event& e, std::uint32_t index, const std::vector<std::string>& symbols) {
   JsonObject j;
-  j.str("output", to_string(e.type())).u64("seq", e.seq()).u64("index", index).str("instrument", symbol_of(e.instrument(), symbols));
+  j.str("output", to_string(e.type())).u64("seq", e.seq()).u64("index", index);
+  if (e.type() == EventType::kAdmin) {
+    j.str("command", to_string(e.payload.admin.command))
+        .str("cause", e.payload.admin.arg_code == 1 ? "daily_loss_limit" : (e.payload.admin.arg_code == 2 ? "max_drawdown" : "operator"));
+    return j.done();
+  }
+  j.str("instrument", symbol_of(e.instrument(), symbols));
   order_fields(j, e.payload.order);
   return j.done();
 }

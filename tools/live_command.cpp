@@ -90,6 +90,7 @@ class LiveOutputSink final : public OutputSink {
         }
         return;
       case EventType::kOrderDenied:
+      case EventType::kAdmin:  // a circuit breaker tripped: journal the trip as an input
         feed_back(e);
         return;
       default:

@@ -140,7 +140,7 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
       {"strategy", {"name", "bar_interval_ms", "fast", "slow", "signal", "qty"}},
       {"risk", {"max_order_qty", "max_order_notional", "max_position_qty", "max_position_notional", "price_band_bps",
                 "initial_equity", "max_gross_exposure", "max_open_orders", "max_orders_per_second", "max_orders_per_day",
-                "trading_day_start_utc", "instrument"}},
+                "trading_day_start_utc", "daily_loss_limit", "max_drawdown", "instrument"}},
       {"threads", {"sequencer", "venue", "core", "strategy", "risk", "router"}},
       {"console", {"address"}},
       {"journal", {"enabled", "dir", "durability", "gate_orders", "checkpoint_every", "stall_limit_ms"}},
@@ -278,6 +278,14 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
     if (fraction.raw() % 10'000 != 0) return config_error(path, n, "risk.max_gross_exposure", "at most 4 decimal places");
     risk.max_gross_exposure_bps = fraction.raw() / 10'000;
   }
+  SEQUENT_TRY(r.decimal("risk.daily_loss_limit", risk.daily_loss_limit, true));
+  if (const toml::node* n = r.node("risk.max_drawdown")) {
+    Money fraction;  // of the day's peak equity, e.g. "0.05"
+    SEQUENT_TRY(r.decimal("risk.max_drawdown", fraction, true));
+    if (fraction.raw() % 10'000 != 0 || fraction > Money::from_units(1))
+      return config_error(path, n, "risk.max_drawdown", "expected a fraction in (0, 1] with at most 4 decimal places");
+    risk.max_drawdown_bps = fraction.raw() / 10'000;
+  }
   SEQUENT_TRY(r.integer("risk.max_open_orders", risk.max_open_orders, 1, 100'000'000));
   SEQUENT_TRY(r.integer("risk.max_orders_per_second", risk.max_orders_per_second, 1, 10'000'000));
   SEQUENT_TRY(r.integer("risk.max_orders_per_day", risk.max_orders_per_day, 1, 1'000'000'000));
@@ -393,6 +401,8 @@ std::string resolved_config_text(const LiveConfig& cfg) {
   o << "\n[risk]\ninitial_equity = \"" << to_string(risk.initial_equity) << "\"\ntrading_day_start_utc = \"" << day << "\"\n";
   if (risk.max_gross_exposure_bps > 0)
     o << "max_gross_exposure = \"" << to_string(Money::from_raw(risk.max_gross_exposure_bps * 10'000)) << "\"\n";
+  if (risk.daily_loss_limit.is_positive()) o << "daily_loss_limit = \"" << to_string(risk.daily_loss_limit) << "\"\n";
+  if (risk.max_drawdown_bps > 0) o << "max_drawdown = \"" << to_string(Money::from_raw(risk.max_drawdown_bps * 10'000)) << "\"\n";
   if (risk.max_open_orders > 0) o << "max_open_orders = " << risk.max_open_orders << "\n";
   if (risk.max_orders_per_second > 0) o << "max_orders_per_second = " << risk.max_orders_per_second << "\n";
   if (risk.max_orders_per_day > 0) o << "max_orders_per_day = " << risk.max_orders_per_day << "\n";

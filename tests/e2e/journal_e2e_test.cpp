@@ -194,6 +194,40 @@ TEST_F(JournalSession, GatedOrdersWaitForDurabilityAndStillTrade) {
   EXPECT_EQ(field(verify.out, "state_hash"), field(live, "state_hash"));
 }
 
+TEST_F(JournalSession, DailyLossBreakerTripIsJournaledWithItsCauseAndStopsNewExposure) {
+  const std::string config = dir_ + ".toml";
+  {
+    std::ofstream f(config);
+    f << "[risk]\ndaily_loss_limit = \"3\"\n";
+  }
+  const CommandResult r = run("live --config " + config + " --events 300000 --seed 7 --journal " + dir_);
+  fs::remove(config);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const CommandResult exp = run("journal export " + dir_ + " --outputs --format jsonl");
+  ASSERT_EQ(exp.exit_code, 0);
+  std::istringstream lines(exp.out);
+  std::string line;
+  std::uint64_t trip_seq = 0, buys_after = 0, orders_before = 0;
+  while (std::getline(lines, line)) {
+    if (trip_seq == 0 && line.find("\"type\":\"admin\",\"source\":\"internal\"") != std::string::npos &&
+        line.find("\"cause\":\"daily_loss_limit\"") != std::string::npos) {
+      std::smatch m;
+      ASSERT_TRUE(std::regex_search(line, m, std::regex("^\\{\"seq\":([0-9]+),")));
+      trip_seq = std::stoull(m[1].str());
+      continue;
+    }
+    if (line.rfind("{\"output\":\"order_new\"", 0) == 0) {
+      if (trip_seq == 0) ++orders_before;
+      else if (line.find("\"side\":\"buy\"") != std::string::npos) ++buys_after;
+    }
+  }
+  ASSERT_GT(trip_seq, 0u) << "the breaker should trip on a 3 USDT daily loss";
+  EXPECT_GT(orders_before, 0u);
+  EXPECT_EQ(buys_after, 0u) << "no new exposure after the trip";
+  const CommandResult verify = run("replay " + dir_ + " --verify");
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+}
+
 TEST_F(JournalSession, LiveRefusesADirectoryThatHoldsASession) {
   record("inline", 5000);
   const CommandResult again = run("live --events 5000 --journal " + dir_);

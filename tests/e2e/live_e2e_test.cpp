@@ -205,10 +205,12 @@ TEST(CheckConfig, AcceptsEveryRiskLimitAndRoundTripsThem) {
   const RunResult r = check_config_text(
       "[risk]\nmax_position_qty = \"2\"\nprice_band_bps = 300\ninitial_equity = \"250000\"\n"
       "max_gross_exposure = \"1.5\"\nmax_open_orders = 10\nmax_orders_per_second = 5\nmax_orders_per_day = 1000\n"
-      "trading_day_start_utc = \"08:30\"\n\n[risk.instrument.ETHUSDT]\nallowed = false\n");
+      "trading_day_start_utc = \"08:30\"\ndaily_loss_limit = \"2500\"\nmax_drawdown = \"0.05\"\n\n"
+      "[risk.instrument.ETHUSDT]\nallowed = false\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* line : {"max_gross_exposure = \"1.5\"", "max_orders_per_second = 5", "trading_day_start_utc = \"08:30\"",
-                           "price_band_bps = 300", "allowed = false", "initial_equity = \"250000\""})
+                           "price_band_bps = 300", "allowed = false", "initial_equity = \"250000\"",
+                           "daily_loss_limit = \"2500\"", "max_drawdown = \"0.05\""})
     EXPECT_NE(r.out.find(line), std::string::npos) << line << " missing in:\n" << r.out;
   const RunResult again = check_config_text(r.out);
   ASSERT_EQ(again.exit_code, 0) << again.err;

@@ -215,6 +215,84 @@ TEST(RiskStage, CapsGrossExposureAsAFractionOfEquity) {
   EXPECT_EQ(submit(risk, f.intent(1, Side::kSell, "2.5")), RejectReason::kNone) << "15000 + 5000 = 20000";
 }
 
+// Collects what risk emits for one input.
+std::vector<Event> emitted(RiskStage& risk, const Event& e) {
+  std::vector<Event> out;
+  risk.on_event(e, [&](const Event& x) { out.push_back(x); });
+  return out;
+}
+
+TEST(RiskBreaker, DailyLossTripsOnceAllowsOnlyReducingOrdersAndResumeReArms) {
+  RiskFixture f;
+  RiskConfig c;
+  c.initial_equity = m("100000");
+  c.daily_loss_limit = m("500");
+  RiskStage risk(f.registry, c);
+  const TimeNs day = 86'400 * kSec;
+  feed(risk, f.trade(0, "100000", 10 * day));
+  const Event buy = f.intent(0, Side::kBuy, "0.1", "", 10 * day);
+  ASSERT_EQ(submit(risk, buy), RejectReason::kNone);
+  feed(risk, f.fill(buy, "100000", 1));
+  // Price falls 4 900: loss 490, no trip yet.
+  EXPECT_EQ(emitted(risk, f.trade(0, "95100", 10 * day + kSec)).size(), 1u);
+  EXPECT_EQ(risk.breaker(), 0);
+  // Falls to 95 000: loss 500 → trips, and announces it once as a derived kill switch (cause 1).
+  const auto out = emitted(risk, f.trade(0, "95000", 10 * day + 2 * kSec));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].type(), EventType::kAdmin);
+  EXPECT_TRUE(out[1].derived());
+  EXPECT_EQ(out[1].payload.admin.command, AdminCommand::kKillSwitch);
+  EXPECT_EQ(out[1].payload.admin.arg_code, 1);
+  EXPECT_EQ(risk.breaker(), 1);
+  EXPECT_EQ(emitted(risk, f.trade(0, "94000", 10 * day + 3 * kSec)).size(), 1u) << "announced once";
+  EXPECT_EQ(submit(risk, f.intent(0, Side::kBuy, "0.01", "", 10 * day + 4 * kSec)), RejectReason::kRiskBreakerTripped);
+  EXPECT_EQ(submit(risk, f.intent(0, Side::kSell, "0.1", "", 10 * day + 5 * kSec)), RejectReason::kNone) << "flattening passes";
+  Event resume = make_event(EventType::kAdmin, Source::kConsole, kNoInstrument, 10 * day + 6 * kSec);
+  resume.payload.admin.command = AdminCommand::kResume;
+  feed(risk, resume);
+  EXPECT_EQ(risk.breaker(), 0);
+  EXPECT_EQ(submit(risk, f.intent(0, Side::kBuy, "0.01", "", 10 * day + 7 * kSec)), RejectReason::kNone);
+}
+
+TEST(RiskBreaker, DrawdownFromTheDaysPeakTrips) {
+  RiskFixture f;
+  RiskConfig c;
+  c.initial_equity = m("10000");
+  c.max_drawdown_bps = 500;  // 5 %
+  RiskStage risk(f.registry, c);
+  const TimeNs day = 86'400 * kSec;
+  feed(risk, f.trade(0, "100000", 3 * day));
+  const Event buy = f.intent(0, Side::kBuy, "0.1", "", 3 * day);
+  ASSERT_EQ(submit(risk, buy), RejectReason::kNone);
+  feed(risk, f.fill(buy, "100000", 1));
+  feed(risk, f.trade(0, "110000", 3 * day + kSec));  // equity 11 000: the peak
+  feed(risk, f.trade(0, "104600", 3 * day + 2 * kSec));  // 10 460: 4.9 % below the peak
+  EXPECT_EQ(risk.breaker(), 0);
+  const auto out = emitted(risk, f.trade(0, "104500", 3 * day + 3 * kSec));  // 10 450: 5 %
+  EXPECT_EQ(risk.breaker(), 2);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[1].payload.admin.arg_code, 2);
+}
+
+TEST(RiskBreaker, ANewTradingDayStartsFromTheEquityItOpensWith) {
+  RiskFixture f;
+  RiskConfig c;
+  c.initial_equity = m("100000");
+  c.daily_loss_limit = m("500");
+  RiskStage risk(f.registry, c);
+  const TimeNs day = 86'400 * kSec;
+  feed(risk, f.trade(0, "100000", 1 * day));
+  const Event buy = f.intent(0, Side::kBuy, "0.1", "", 1 * day);
+  ASSERT_EQ(submit(risk, buy), RejectReason::kNone);
+  feed(risk, f.fill(buy, "100000", 1));
+  feed(risk, f.trade(0, "95500", 1 * day + kSec));  // day 1: -450
+  feed(risk, f.trade(0, "95500", 2 * day));         // day 2 opens at -450 overall
+  feed(risk, f.trade(0, "91500", 2 * day + kSec));  // day 2: -400 more, still within the day's 500
+  EXPECT_EQ(risk.breaker(), 0);
+  feed(risk, f.trade(0, "90500", 2 * day + 2 * kSec));  // day 2: -500
+  EXPECT_EQ(risk.breaker(), 1);
+}
+
 // Property: over seeded random sequences of intents, fills and trades, no approved order ever takes
 // the projected position or open-order count past its limit, and the stage's hash is a function of
 // the sequence (two stages fed the same events agree).
