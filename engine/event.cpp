@@ -123,6 +123,7 @@ std::string_view to_string(RejectReason r) noexcept {
     case RejectReason::kRiskLotSize: return "risk_lot_size";
     case RejectReason::kRiskTickSize: return "risk_tick_size";
     case RejectReason::kRiskBreakerTripped: return "risk_breaker_tripped";
+    case RejectReason::kAdvisoryMode: return "advisory_mode";
     case RejectReason::kVenueUnknownInstrument: return "venue_unknown_instrument";
     case RejectReason::kVenueInvalidQuantity: return "venue_invalid_quantity";
     case RejectReason::kVenueInvalidPrice: return "venue_invalid_price";

@@ -95,6 +95,7 @@ enum class RejectReason : std::uint16_t {
   kRiskLotSize = 116,
   kRiskTickSize = 117,
   kRiskBreakerTripped = 118,  // a circuit breaker (daily loss, drawdown) is on: reduce-only
+  kAdvisoryMode = 119,        // advisory mode: the decision is journaled, the order never leaves
   // venue (2xx)
   kVenueUnknownInstrument = 200,
   kVenueInvalidQuantity = 201,

@@ -86,6 +86,14 @@ void RouterStage::on_event(const Event& e, OutputSink& sink) noexcept {
     case EventType::kReconcile:
       on_reconcile(e);
       break;
+    case EventType::kOrderDenied:
+      // An order the router sent that never reached a venue (venue busy, journal not durable,
+      // advisory mode), fed back as an input: it is not working.
+      if (orders_.find(e.payload.order.client_order_id) != nullptr) {
+        (void)orders_.erase(e.payload.order.client_order_id);
+        ++unsent_total_;
+      }
+      return;
     case EventType::kAdmin:
       if (e.payload.admin.command == AdminCommand::kCancelAll ||
           (e.payload.admin.command == AdminCommand::kKillSwitch && cancel_on_kill_switch_))
@@ -227,6 +235,7 @@ void RouterStage::archive(StateArchive& a) {
   a.u64(invalid_total_);
   a.u64(adopted_total_);
   a.u64(venue_reports_seen_);
+  a.u64(unsent_total_);
   a.u64(expired_by_reconcile_total_);
   a.boolean(reconciling_);
   a.expect_count(max_trade_id_.size());

@@ -56,9 +56,9 @@ constexpr TimeNs kFixedStartNs = 1'767'225'600'000'000'000;
 class LiveOutputSink final : public OutputSink {
  public:
   LiveOutputSink(SimExchange& exchange, InputQueue& feedback, const Clock& clock, LatencyHistogram& t2o,
-                 journal::JournalWriter* journal, bool gate_orders, std::int64_t stall_limit_ns)
+                 journal::JournalWriter* journal, bool gate_orders, std::int64_t stall_limit_ns, bool advisory)
       : exchange_(exchange), feedback_(feedback), clock_(clock), t2o_(t2o), journal_(journal),
-        gate_orders_(gate_orders), stall_limit_ns_(stall_limit_ns) {}
+        gate_orders_(gate_orders), stall_limit_ns_(stall_limit_ns), advisory_(advisory) {}
 
   void on_output(const Event& e) noexcept override {
     if (journal_ != nullptr) {
@@ -72,6 +72,17 @@ class LiveOutputSink final : public OutputSink {
     switch (e.type()) {
       case EventType::kOrderNew:
       case EventType::kOrderCancel:
+        if (advisory_) {
+          // Advisory: the decision is journaled (above); nothing leaves. The strategy learns
+          // through a denial so it keeps deciding.
+          if (e.type() == EventType::kOrderNew) {
+            Event denied = e;
+            denied.header.type = EventType::kOrderDenied;
+            denied.payload.order.reason = RejectReason::kAdvisoryMode;
+            feed_back(denied);
+          }
+          return;
+        }
         if (gate_orders_ && !wait_durable(e.seq())) {
           Event denied = e;
           denied.header.type = EventType::kOrderDenied;
@@ -132,6 +143,7 @@ class LiveOutputSink final : public OutputSink {
   journal::JournalWriter* journal_;
   bool gate_orders_;
   std::int64_t stall_limit_ns_;
+  bool advisory_;
 };
 
 // Inline topology: the engine thread polls the exchange directly, one market event at a time.
@@ -240,6 +252,15 @@ int run_live(const LiveOptions& options) {
       std::fprintf(stderr, "sequent live: %s\n", s.error().message.c_str());
       return 2;
     }
+  }
+  if (cfg.mode == OperatingMode::kLive) {
+    if (!options.confirm_live) {
+      std::fprintf(stderr, "sequent live: %s: session.mode = \"live\" trades real money; add --confirm-live to start\n",
+                   cfg.source.c_str());
+      return 2;
+    }
+    std::fprintf(stderr, "sequent live: session.mode = \"live\": no real venue gateway is built yet; use paper or advisory\n");
+    return 2;
   }
   if (options.pipeline && !parse_pipeline_mode(*options.pipeline, cfg.pipeline.mode)) {
     std::fprintf(stderr, "sequent live: --pipeline: expected inline, fused or threaded, was '%s'\n", options.pipeline->c_str());
@@ -391,7 +412,8 @@ int run_live(const LiveOptions& options) {
 
   InputQueue feedback;
   LatencyHistogram t2o;
-  LiveOutputSink sink(exchange, feedback, clock, t2o, journal.get(), cfg.gate_orders, cfg.stall_limit_ms * 1'000'000);
+  LiveOutputSink sink(exchange, feedback, clock, t2o, journal.get(), cfg.gate_orders, cfg.stall_limit_ms * 1'000'000,
+                      cfg.mode == OperatingMode::kAdvisory);
   Pipeline pipeline(**core, sink, cfg.pipeline);
   Sequencer sequencer(clock, first_seq);
 
@@ -449,9 +471,10 @@ int run_live(const LiveOptions& options) {
   }
 
   std::fprintf(stderr,
-               "sequent live: paper trading on the simulated market (%s), pipeline=%s wait=%s seed=%" PRIu64
+               "sequent live: %s on the simulated market (%s), pipeline=%s wait=%s seed=%" PRIu64
                " rate=%s instruments=BTCUSDT,ETHUSDT strategy=%s(%d,%d,%d) bars=%" PRId64 "ms journal=%s console=off\n",
-               cfg.source.c_str(), std::string(to_string(cfg.pipeline.mode)).c_str(),
+               cfg.mode == OperatingMode::kAdvisory ? "advisory (no order leaves)" : "paper trading", cfg.source.c_str(),
+               std::string(to_string(cfg.pipeline.mode)).c_str(),
                std::string(to_string(cfg.pipeline.wait)).c_str(), cfg.seed, paced ? (std::to_string(static_cast<long long>(cfg.events_per_second)) + "/s").c_str() : "unpaced",
                cfg.core.strategy.name.c_str(), cfg.core.strategy.macd.fast, cfg.core.strategy.macd.slow,
                cfg.core.strategy.macd.signal, cfg.core.strategy.bar_interval_ns / 1'000'000,

@@ -20,6 +20,7 @@ struct LiveOptions {
   std::optional<std::uint64_t> events;
   std::string journal_dir;
   bool resume = false;
+  bool confirm_live = false;           // --confirm-live: required with mode = "live"
   std::uint64_t test_kill_at_seq = 0;  // tests only: SIGKILL itself right after submitting this seq
 };
 

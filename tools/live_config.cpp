@@ -135,7 +135,7 @@ std::string did_you_mean(const std::string& name, const std::vector<std::string>
 
 Status check_known_keys(const std::string& path, const toml::table& root) {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kKnown = {
-      {"session", {"seed", "pipeline", "wait", "ring_capacity"}},
+      {"session", {"mode", "seed", "pipeline", "wait", "ring_capacity"}},
       {"market", {"events_per_second"}},
       {"strategy", {"name", "bar_interval_ms", "fast", "slow", "signal", "qty"}},
       {"risk", {"max_order_qty", "max_order_notional", "max_position_qty", "max_position_notional", "price_band_bps",
@@ -213,6 +213,14 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
   cfg.source = path;
 
   SEQUENT_TRY(r.integer("session.seed", cfg.seed, 0, INT64_MAX));
+  if (const toml::node* n = r.node("session.mode")) {
+    std::string mode;
+    SEQUENT_TRY(r.string("session.mode", mode));
+    if (mode == "paper") cfg.mode = OperatingMode::kPaper;
+    else if (mode == "advisory") cfg.mode = OperatingMode::kAdvisory;
+    else if (mode == "live") cfg.mode = OperatingMode::kLive;
+    else return config_error(path, n, "session.mode", "expected paper, advisory or live, was '" + mode + "'");
+  }
   std::string text_value;
   if (const toml::node* n = r.node("session.pipeline")) {
     SEQUENT_TRY(r.string("session.pipeline", text_value));
@@ -378,7 +386,8 @@ std::string instruments_text(const InstrumentRegistry& registry) {
 std::string resolved_config_text(const LiveConfig& cfg) {
   std::ostringstream o;
   o << "# resolved configuration (written by sequent)\n";
-  o << "[session]\nseed = " << cfg.seed << "\npipeline = \"" << to_string(cfg.pipeline.mode) << "\"\nwait = \""
+  o << "[session]\nmode = \"" << (cfg.mode == OperatingMode::kPaper ? "paper" : (cfg.mode == OperatingMode::kAdvisory ? "advisory" : "live"))
+    << "\"\nseed = " << cfg.seed << "\npipeline = \"" << to_string(cfg.pipeline.mode) << "\"\nwait = \""
     << to_string(cfg.pipeline.wait) << "\"\nring_capacity = " << cfg.pipeline.ring_capacity << "\n\n";
   char rate[64];
   std::snprintf(rate, sizeof(rate), "%.17g", cfg.events_per_second);

@@ -15,8 +15,13 @@
 
 namespace sequent::tools {
 
+enum class OperatingMode { kPaper, kAdvisory, kLive };
+
 struct LiveConfig {
   std::unique_ptr<InstrumentRegistry> registry;
+  // paper: the simulated venue fills orders; advisory: strategies and risk run and every decision
+  // is journaled, but no order leaves the router; live: a real venue (needs --confirm-live).
+  OperatingMode mode = OperatingMode::kPaper;
   CoreConfig core;
   PipelineOptions pipeline;
   std::uint64_t seed = 1;

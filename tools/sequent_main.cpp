@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
                        "Session journal directory (default var/sessions/<UTC timestamp>/; must not hold a session yet)");
   live_cmd->add_flag("--resume", live.resume,
                      "Rebuild state from an existing --journal, reconcile with the venue, and carry on appending");
+  live_cmd->add_flag("--confirm-live", live.confirm_live, "Required to start with mode = \"live\" (real money)");
   live_cmd->add_option("--test-kill-at-seq", live.test_kill_at_seq, "Crash tests: SIGKILL the process after this seq")
       ->group("");
   live_cmd->add_option("--pipeline", live.pipeline, "Topology: inline (one thread), fused or threaded");

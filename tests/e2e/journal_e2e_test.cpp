@@ -55,6 +55,13 @@ std::string field(const std::string& text, const std::string& key) {
   return std::regex_search(text, m, re) ? m[2].str() : std::string();
 }
 
+std::string sequent_e2e_read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
 std::string final_line(const std::string& out) {
   const auto pos = out.rfind("final ");
   return pos == std::string::npos ? std::string() : out.substr(pos, out.find('\n', pos) - pos);
@@ -226,6 +233,42 @@ TEST_F(JournalSession, DailyLossBreakerTripIsJournaledWithItsCauseAndStopsNewExp
   EXPECT_EQ(buys_after, 0u) << "no new exposure after the trip";
   const CommandResult verify = run("replay " + dir_ + " --verify");
   EXPECT_EQ(verify.exit_code, 0) << verify.err;
+}
+
+TEST_F(JournalSession, AdvisoryModeJournalsDecisionsAndSendsNothing) {
+  const std::string config = dir_ + ".toml";
+  {
+    std::ofstream f(config);
+    f << "[session]\nmode = \"advisory\"\n";
+  }
+  const CommandResult r = run("live --config " + config + " --events 200000 --seed 7 --journal " + dir_);
+  fs::remove(config);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("advisory (no order leaves)"), std::string::npos) << r.err;
+  const std::string live = final_line(r.out);
+  EXPECT_GT(std::stoull(field(live, "orders")), 1u) << "the strategy keeps deciding: " << live;
+  EXPECT_EQ(field(live, "fills"), "0") << live;
+  const CommandResult exp = run("journal export " + dir_ + " --outputs --format jsonl");
+  EXPECT_EQ(exp.out.find("\"type\":\"exec_report\""), std::string::npos) << "no venue ever saw an order";
+  EXPECT_NE(exp.out.find("\"reason\":\"advisory_mode\""), std::string::npos);
+  EXPECT_EQ(run("replay " + dir_ + " --verify").exit_code, 0);
+  // The venue's own log never received an order.
+  EXPECT_LE(sequent_e2e_read_file(dir_ + "/venue.log").size(), 8u) << "only the venue log's header";
+}
+
+TEST_F(JournalSession, LiveModeNeedsConfirmationAndAVenue) {
+  const std::string config = dir_ + ".toml";
+  {
+    std::ofstream f(config);
+    f << "[session]\nmode = \"live\"\n";
+  }
+  const CommandResult unconfirmed = run("live --config " + config + " --events 10 --journal " + dir_);
+  EXPECT_EQ(unconfirmed.exit_code, 2);
+  EXPECT_NE(unconfirmed.err.find("--confirm-live"), std::string::npos) << unconfirmed.err;
+  const CommandResult confirmed = run("live --config " + config + " --confirm-live --events 10 --journal " + dir_);
+  fs::remove(config);
+  EXPECT_EQ(confirmed.exit_code, 2);
+  EXPECT_NE(confirmed.err.find("no real venue gateway"), std::string::npos) << confirmed.err;
 }
 
 TEST_F(JournalSession, LiveRefusesADirectoryThatHoldsASession) {

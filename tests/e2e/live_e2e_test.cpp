@@ -230,9 +230,12 @@ TEST(LiveCommand, TightRiskLimitsDenyOrdersWithTheirReason) {
 }
 
 TEST(LiveCommand, ExampleConfigsLoad) {
-  const RunResult r = run("live --config config/paper.toml --events 20000");
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_FALSE(final_line(r.out).empty());
+  for (const char* example : {"config/paper.toml", "config/advisory.toml"}) {
+    const RunResult r = run(std::string("live --config ") + example + " --events 20000");
+    EXPECT_EQ(r.exit_code, 0) << example << ": " << r.err;
+    EXPECT_FALSE(final_line(r.out).empty()) << example;
+    EXPECT_EQ(run(std::string("check-config ") + example).exit_code, 0) << example;
+  }
 }
 
 }  // namespace
