@@ -5,6 +5,8 @@
 #include <cinttypes>
 #include <sstream>
 
+#include <xxhash.h>
+
 #include "gateways/market_data_reader.hpp"
 
 namespace sequent::replay {
@@ -172,6 +174,8 @@ BacktestSession::BacktestSession(BacktestSetup setup, journal::JournalWriter* jo
   sink_ = std::make_unique<Sink>(journal_, outputs_);
 }
 
+BacktestSession::~BacktestSession() = default;
+
 void BacktestSession::input(Event& e) noexcept {
   clock_.set(e.header.event_ns);
   sequencer_.stamp(e);
@@ -247,15 +251,20 @@ Result<BacktestResult> run_backtest(const BacktestOptions& options) {
   if ((*reader)->stats().format == DataFormat::kTrades)
     return Error{ErrorCode::kInvalidArgument, options.data_path + ": holds trades, not bars; backtest needs a bar file"};
 
+  // The first bar is read before the journal opens: its time is the session's start.
+  Event bar;
+  Result<bool> more = (*reader)->next(bar);
+  if (!more) return more.error();
   std::unique_ptr<journal::JournalWriter> journal;
   if (!options.journal_dir.empty()) {
     journal::SessionMeta meta;
     meta.binary_version = "sequent 0.1.0";
-    meta.session_start_ns = 0;
+    meta.session_start_ns = *more ? bar.header.event_ns : 0;
     auto setup = make_backtest_setup(options, symbol);
     meta.instruments = "0 " + symbol + " backtest " + to_string(setup->registry->at(0).tick_size) + " " +
                        to_string(setup->registry->at(0).lot_size) + " 0\n";
     meta.config = backtest_meta_config(options, symbol);
+    meta.config_hash = XXH64(meta.config.data(), meta.config.size(), 0);
     journal::WriterOptions wo;
     wo.durability = journal::Durability::kNone;
     auto opened = journal::JournalWriter::open(options.journal_dir, meta, wo);
@@ -273,16 +282,14 @@ Result<BacktestResult> run_backtest(const BacktestOptions& options) {
     (*session)->set_equity_file(equity);
   }
 
-  Event bar;
-  for (;;) {
-    Result<bool> more = (*reader)->next(bar);
+  while (*more) {
+    (*session)->on_bar(bar);
+    more = (*reader)->next(bar);
     if (!more) {
       if (equity != nullptr) std::fclose(equity);
       if (journal) (void)journal->close();
       return more.error();
     }
-    if (!*more) break;
-    (*session)->on_bar(bar);
   }
   BacktestResult result;
   BacktestReport& r = result.report;

@@ -90,6 +90,9 @@ class BacktestSession {
  public:
   static Result<std::unique_ptr<BacktestSession>> create(const BacktestOptions& options, const std::string& symbol,
                                                           journal::JournalWriter* journal = nullptr);
+  ~BacktestSession();
+  BacktestSession(const BacktestSession&) = delete;
+  BacktestSession& operator=(const BacktestSession&) = delete;
   // Hot: one bar (kBar of instrument 0). No allocation in steady state.
   void on_bar(const Event& bar) noexcept;
   // Writes the final checkpoint to the journal (if any) and the performance report fields.

@@ -1,5 +1,6 @@
 #include "replay/report.hpp"
 
+#include <charconv>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -16,9 +17,10 @@ constexpr double kSecondsPerYear = 365.25 * 86400.0;
 
 std::string number(double v) {
   if (!std::isfinite(v)) return "null";
+  // Shortest text that reads back to the same double (full precision, no 0.1 → 0.10000000000000001).
   char buf[40];
-  std::snprintf(buf, sizeof(buf), "%.17g", v);
-  return buf;
+  const auto res = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, res.ptr);
 }
 
 std::string json_string(const std::string& s) {
@@ -109,18 +111,23 @@ void PerformanceTracker::on_fill(TimeNs t, Side side, Price price, Qty qty, Mone
 }
 
 void PerformanceTracker::on_bar_close(TimeNs t, Price close) noexcept {
-  equity_ = cash_ + notional(close, position_);
+  equity_ = position_.is_zero() ? cash_ : cash_ + notional(close, position_);  // skip the 128-bit divide when flat
   const double eq = equity_.to_double();
   if (bars_ == 0) first_ns_ = t;
   last_ns_ = t;
   ++bars_;
   if (!position_.is_zero()) ++bars_in_market_;
-  const double r = previous_equity_ != 0.0 ? eq / previous_equity_ - 1.0 : 0.0;
+  // A return needs positive equity to be relative to: bars after the account went to zero or
+  // below are left out of the ratios (max_drawdown is 1 and total_return shows the loss).
+  if (previous_equity_ > 0.0) {
+    const double r = eq / previous_equity_ - 1.0;
+    ++returns_;
+    const double delta = r - mean_;
+    mean_ += delta / static_cast<double>(returns_);
+    m2_ += delta * (r - mean_);
+    if (r < 0) downside_sq_ += r * r;
+  }
   previous_equity_ = eq;
-  const double delta = r - mean_;
-  mean_ += delta / static_cast<double>(bars_);
-  m2_ += delta * (r - mean_);
-  if (r < 0) downside_sq_ += r * r;
   if (eq > peak_) peak_ = eq;
   if (peak_ > 0) {
     // Equity below zero (orders are not limited to the cash: a backtest may borrow) is a total loss.
@@ -139,9 +146,9 @@ void PerformanceTracker::finish(TimeNs interval_ns, BacktestReport& report) cons
   report.total_return = report.initial_cash != 0 ? report.final_equity / report.initial_cash - 1.0 : 0.0;
   const double periods = interval_ns > 0 ? kSecondsPerYear / (static_cast<double>(interval_ns) / 1e9) : 0.0;
   const double ann = std::sqrt(periods);
-  const double stdev = bars_ > 1 ? std::sqrt(m2_ / static_cast<double>(bars_ - 1)) : 0.0;
+  const double stdev = returns_ > 1 ? std::sqrt(m2_ / static_cast<double>(returns_ - 1)) : 0.0;
   report.sharpe = stdev > 0 ? mean_ / stdev * ann : 0.0;
-  const double downside = bars_ > 0 ? std::sqrt(downside_sq_ / static_cast<double>(bars_)) : 0.0;
+  const double downside = returns_ > 0 ? std::sqrt(downside_sq_ / static_cast<double>(returns_)) : 0.0;
   report.sortino = downside > 0 ? mean_ / downside * ann : 0.0;
   report.max_drawdown = max_drawdown_;
   report.exposure = bars_ > 0 ? static_cast<double>(bars_in_market_) / static_cast<double>(bars_) : 0.0;

@@ -6,7 +6,8 @@
 // round trips only, never with the number of bars. Money is exact (Money) for cash; metrics
 // derived from it are doubles. Definitions (docs/backtesting.md "Report"):
 //   cash = initial - buys + sells - fees;  equity = cash + position × close (marked each bar);
-//   per-bar return r_t = equity_t / equity_{t-1} - 1 (equity_0 = initial cash);
+//   per-bar return r_t = equity_t / equity_{t-1} - 1 (equity_0 = initial cash), for bars whose
+//   previous equity is positive (an account at or below zero has no return to speak of);
 //   sharpe = mean(r) / stdev(r) × sqrt(periods per year), stdev with n - 1;
 //   sortino = mean(r) / sqrt(Σ min(r, 0)² / n) × sqrt(periods per year);
 //   periods per year = 365.25 × 86400 s / bar interval (zero risk-free rate);
@@ -93,7 +94,7 @@ class PerformanceTracker {
   double previous_equity_;
   double peak_;
   double max_drawdown_ = 0;
-  std::uint64_t bars_ = 0, bars_in_market_ = 0;
+  std::uint64_t bars_ = 0, bars_in_market_ = 0, returns_ = 0;
   TimeNs first_ns_ = 0, last_ns_ = 0;
   // Welford over per-bar returns, and the downside sum of squares.
   double mean_ = 0, m2_ = 0, downside_sq_ = 0;
