@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "tools/backtest_command.hpp"
 #include "tools/indicators_command.hpp"
 #include "tools/live_command.hpp"
 #include "tools/live_config.hpp"
@@ -80,6 +81,23 @@ int main(int argc, char** argv) {
       ->required();
   indicators_cmd->add_option("--out", indicators.out, "CSV file to write")->required();
 
+  sequent::tools::BacktestCommandOptions bt;
+  CLI::App* backtest_cmd = app.add_subcommand("backtest", "Run a strategy over a bar file with simulated fills and report");
+  backtest_cmd->add_option("--data", bt.data, "Bar file: Binance klines, OHLCV CSV (plain, .gz or .zip)")->required();
+  backtest_cmd->add_option("--symbol", bt.symbol, "Instrument symbol (default: from the file name, e.g. BTCUSDT)");
+  backtest_cmd->add_option("--strategy", bt.strategy, "Strategy: macd, sma_cross or kama_tsmom")->required();
+  backtest_cmd->add_option("--param", bt.params, "KEY=VALUE strategy parameter, repeatable");
+  backtest_cmd->add_option("--qty", bt.qty, "Order quantity (default 1)");
+  backtest_cmd->add_option("--cash", bt.cash, "Initial cash (default 100000)");
+  backtest_cmd->add_option("--fee-bps", bt.fee_bps, "Fee in basis points of notional per fill (default 10)");
+  backtest_cmd->add_option("--slippage-bps", bt.slippage_bps, "Slippage against the taker in basis points (default 0)");
+  backtest_cmd->add_option("--fill", bt.fill, "Market order fills: next_open (default) or close");
+  backtest_cmd->add_option("--journal", bt.journal, "Record the run as a session journal in DIR");
+  backtest_cmd->add_option("--report", bt.report, "Write the report as JSON");
+  backtest_cmd->add_option("--trades", bt.trades, "Write the round-trip trades as CSV");
+  backtest_cmd->add_option("--equity", bt.equity, "Write the per-bar equity as CSV");
+  backtest_cmd->add_flag("--skip-bad-lines", bt.skip_bad_lines, "Count and skip malformed lines instead of stopping");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -106,5 +124,6 @@ int main(int argc, char** argv) {
   if (info_cmd->parsed()) return sequent::tools::run_journal_info(info_dir);
   if (export_cmd->parsed()) return sequent::tools::run_journal_export(exp);
   if (indicators_cmd->parsed()) return sequent::tools::run_indicators(indicators);
+  if (backtest_cmd->parsed()) return sequent::tools::run_backtest_command(bt);
   return 2;
 }

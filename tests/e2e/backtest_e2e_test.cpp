@@ -1,0 +1,144 @@
+// End-to-end: `sequent backtest` through the binary: stdout summary, the JSON report with every
+// field INTERFACE.md lists, trades and equity CSV, and exit 2 naming the problem for an unknown
+// strategy, an unknown parameter, a bad --fill and a malformed data line.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#ifndef SEQUENT_BINARY
+#error "SEQUENT_BINARY must name the sequent executable"
+#endif
+
+namespace {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "sequent_backtest_e2e_" + std::to_string(::getpid()) + "_" + name;
+}
+
+CommandResult run(const std::string& args) {
+  const std::string out_file = temp_path("stdout.txt"), err_file = temp_path("stderr.txt");
+  const int status =
+      std::system((std::string(SEQUENT_BINARY) + " " + args + " >" + out_file + " 2>" + err_file).c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out_file);
+  r.err = slurp(err_file);
+  return r;
+}
+
+// sma_cross(2, 3) buys after bar 3 and sells after bar 5 (see tests/replay/backtest_test.cpp).
+std::string write_bars(const std::string& name, bool bad_line = false) {
+  const std::string p = temp_path(name);
+  std::ofstream f(p);
+  f << "open_time,open,high,low,close,volume\n";
+  const char* rows[] = {"10,10.5,9.5,10", "10,10.5,8.5,9",   "9,9.5,7.5,8",  "8,12.5,7.5,12",
+                        "12.5,13.5,12,13", "13,13.5,8.5,9", "9.5,10,7.5,8", "8,8.5,7.5,8"};
+  std::int64_t t = 1'747'699'200'000;
+  for (const char* r : rows) {
+    f << t << "," << r << ",1\n";
+    t += 60'000;
+  }
+  if (bad_line) f << t << ",8,x,7.5,8,1\n";
+  return p;
+}
+
+TEST(BacktestCommand, WritesSummaryReportTradesAndEquity) {
+  const std::string data = write_bars("TESTUSDT_1m.csv");
+  const std::string report = temp_path("report.json"), trades = temp_path("trades.csv"), equity = temp_path("equity.csv");
+  const CommandResult r = run("backtest --data " + data + " --strategy sma_cross --param fast=2 --param slow=3 --cash 1000 --report " +
+                              report + " --trades " + trades + " --equity " + equity);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("final_equity=996.978"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("num_trades=1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("state_hash="), std::string::npos) << r.out;
+  const std::string json = slurp(report);
+  for (const char* key : {"strategy", "params", "symbol", "bars", "start", "end", "initial_cash", "final_equity", "total_return",
+                          "sharpe", "sortino", "max_drawdown", "win_rate", "profit_factor", "num_trades", "fees", "exposure",
+                          "state_hash", "elapsed_ms", "trades", "side", "qty", "entry_time", "entry_price", "exit_time",
+                          "exit_price", "pnl"}) {
+    EXPECT_NE(json.find("\"" + std::string(key) + "\":"), std::string::npos) << key << "\n" << json;
+  }
+  EXPECT_NE(json.find("\"symbol\": \"TESTUSDT\""), std::string::npos);
+  EXPECT_NE(json.find("\"params\": {\"fast\": \"2\", \"slow\": \"3\"}"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"start\": \"2025-05-20T00:00:00Z\""), std::string::npos);
+  EXPECT_NE(json.find("\"entry_time\": \"2025-05-20T00:04:00Z\", \"entry_price\": 12.5"), std::string::npos) << json;
+  const std::string csv = slurp(trades);
+  EXPECT_EQ(csv.rfind("side,qty,entry_time,entry_price,exit_time,exit_price,pnl,fees\n"
+                      "long,1,2025-05-20T00:04:00Z,12.5,2025-05-20T00:06:00Z,9.5,-3.02",
+                      0),
+            0u)
+      << csv;
+  const std::string eq = slurp(equity);
+  EXPECT_EQ(eq.rfind("time,close,position,cash,equity\n", 0), 0u);
+  EXPECT_NE(eq.find("2025-05-20T00:07:00Z,8,0,996.978,996.978\n"), std::string::npos) << eq;
+}
+
+TEST(BacktestCommand, CloseFillModeChangesTheFillPrices) {
+  const std::string data = write_bars("CLOSE_1m.csv");
+  const CommandResult r = run("backtest --data " + data + " --strategy sma_cross --param fast=2 --param slow=3 --cash 1000 --fill close");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("final_equity=996.979"), std::string::npos) << r.out;
+}
+
+TEST(BacktestCommand, UnknownStrategyExitsTwoNamingTheValidOnes) {
+  const std::string data = write_bars("UNKNOWN_1m.csv");
+  const CommandResult r = run("backtest --data " + data + " --strategy momentum");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown strategy 'momentum'"), std::string::npos) << r.err;
+  for (const char* name : {"macd(", "sma_cross(", "kama_tsmom("}) EXPECT_NE(r.err.find(name), std::string::npos) << r.err;
+}
+
+TEST(BacktestCommand, UnknownParameterOrFillModeExitsTwo) {
+  const std::string data = write_bars("PARAM_1m.csv");
+  const CommandResult p = run("backtest --data " + data + " --strategy sma_cross --param speed=3");
+  EXPECT_EQ(p.exit_code, 2);
+  EXPECT_NE(p.err.find("unknown parameter 'speed' (valid: fast, slow)"), std::string::npos) << p.err;
+  const CommandResult f = run("backtest --data " + data + " --strategy sma_cross --fill later");
+  EXPECT_EQ(f.exit_code, 2);
+  EXPECT_NE(f.err.find("next_open or close"), std::string::npos) << f.err;
+}
+
+TEST(BacktestCommand, MalformedLineExitsTwoUnlessSkipped) {
+  const std::string data = write_bars("BADLINE_1m.csv", true);
+  const CommandResult r = run("backtest --data " + data + " --strategy sma_cross");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("BADLINE_1m.csv:10: column high"), std::string::npos) << r.err;
+  const CommandResult s = run("backtest --data " + data + " --strategy sma_cross --skip-bad-lines");
+  EXPECT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_NE(s.out.find("bad_lines_skipped=1"), std::string::npos) << s.out;
+  EXPECT_NE(s.out.find("bars=8"), std::string::npos) << s.out;
+}
+
+TEST(BacktestCommand, JournalIsWrittenAndReadable) {
+  const std::string data = write_bars("JOURNAL_1m.csv");
+  const std::string dir = temp_path("journal");
+  std::filesystem::remove_all(dir);
+  const CommandResult r = run("backtest --data " + data + " --strategy sma_cross --param fast=2 --param slow=3 --journal " + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const CommandResult info = run("journal info " + dir);
+  EXPECT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_NE(info.out.find("12"), std::string::npos) << info.out;  // 8 bars + 2 acks + 2 fills
+  const CommandResult again = run("backtest --data " + data + " --strategy sma_cross --journal " + dir);
+  EXPECT_EQ(again.exit_code, 2);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace

@@ -1,0 +1,33 @@
+// `sequent backtest`: one strategy over one bar file through the real core and the simulated
+// BarVenue (INTERFACE.md). Cold path apart from replay::run_backtest's loop; single-threaded.
+//
+//   sequent backtest --data BTCUSDT-1m.csv.gz --strategy sma_cross --param fast=20 --report r.json
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sequent::tools {
+
+struct BacktestCommandOptions {
+  std::string data;
+  std::string symbol;
+  std::string strategy;
+  std::vector<std::string> params;  // KEY=VALUE
+  std::string qty = "1";
+  std::string cash = "100000";
+  std::int64_t fee_bps = 10;
+  std::int64_t slippage_bps = 0;
+  std::string fill = "next_open";
+  std::string journal;
+  std::string report;
+  std::string trades;
+  std::string equity;
+  bool skip_bad_lines = false;
+};
+
+// Runs the command; returns the process exit code (2 for bad usage, data or strategy).
+int run_backtest_command(const BacktestCommandOptions& options);
+
+}  // namespace sequent::tools
