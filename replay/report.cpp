@@ -19,8 +19,12 @@ std::string number(double v) {
   if (!std::isfinite(v)) return "null";
   // Shortest text that reads back to the same double (full precision, no 0.1 → 0.10000000000000001).
   char buf[40];
-  const auto res = std::to_chars(buf, buf + sizeof(buf), v);
-  return std::string(buf, res.ptr);
+  // Fixed notation (100000, not 1e+05): shortest digits that read back to the same double.
+  char big[400];
+  const auto res = std::to_chars(big, big + sizeof(big), v, std::chars_format::fixed);
+  if (res.ec == std::errc()) return std::string(big, res.ptr);
+  const auto alt = std::to_chars(buf, buf + sizeof(buf), v);
+  return std::string(buf, alt.ptr);
 }
 
 std::string json_string(const std::string& s) {
@@ -117,9 +121,11 @@ void PerformanceTracker::on_bar_close(TimeNs t, Price close) noexcept {
   last_ns_ = t;
   ++bars_;
   if (!position_.is_zero()) ++bars_in_market_;
-  // A return needs positive equity to be relative to: bars after the account went to zero or
-  // below are left out of the ratios (max_drawdown is 1 and total_return shows the loss).
-  if (previous_equity_ > 0.0) {
+  // A return needs positive equity to be relative to. Once the account has gone to zero or below
+  // (orders are not limited to the cash), the ratios are undefined and reported as null;
+  // max_drawdown is 1 and total_return shows the loss.
+  if (eq <= 0.0) ruined_ = true;
+  if (!ruined_ && previous_equity_ > 0.0) {
     const double r = eq / previous_equity_ - 1.0;
     ++returns_;
     const double delta = r - mean_;
@@ -150,6 +156,7 @@ void PerformanceTracker::finish(TimeNs interval_ns, BacktestReport& report) cons
   report.sharpe = stdev > 0 ? mean_ / stdev * ann : 0.0;
   const double downside = returns_ > 0 ? std::sqrt(downside_sq_ / static_cast<double>(returns_)) : 0.0;
   report.sortino = downside > 0 ? mean_ / downside * ann : 0.0;
+  if (ruined_) report.sharpe = report.sortino = std::numeric_limits<double>::quiet_NaN();
   report.max_drawdown = max_drawdown_;
   report.exposure = bars_ > 0 ? static_cast<double>(bars_in_market_) / static_cast<double>(bars_) : 0.0;
   report.fees = fees_.to_double();

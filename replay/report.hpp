@@ -92,6 +92,7 @@ class PerformanceTracker {
   Qty position_;
   Money equity_;
   double previous_equity_;
+  bool ruined_ = false;  // equity reached zero or below: Sharpe and Sortino are undefined (null)
   double peak_;
   double max_drawdown_ = 0;
   std::uint64_t bars_ = 0, bars_in_market_ = 0, returns_ = 0;

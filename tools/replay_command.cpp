@@ -8,6 +8,7 @@
 
 #include "engine/core.hpp"
 #include "engine/state_hash.hpp"
+#include "replay/backtest.hpp"
 #include "replay/export.hpp"
 #include "replay/replay.hpp"
 #include "tools/session_config.hpp"
@@ -93,12 +94,27 @@ int run_replay(const ReplayCommandOptions& options) {
   int code = 0;
   auto reader = open_journal_or_report("replay", options.dir, &code);
   if (!reader) return code;
-  auto cfg = config_from_journal(*reader, options.dir);
-  if (!cfg) {
-    std::fprintf(stderr, "sequent replay: %s\n", cfg.error().message.c_str());
-    return 2;
+  // A backtest journal carries its own instrument and strategy; a live session's, the paper setup.
+  std::unique_ptr<InstrumentRegistry> registry;
+  CoreConfig core_config;
+  if (replay::is_backtest_meta(reader->meta())) {
+    auto setup = replay::backtest_setup_from_meta(reader->meta());
+    if (!setup) {
+      std::fprintf(stderr, "sequent replay: %s\n", setup.error().message.c_str());
+      return 2;
+    }
+    registry = std::move(setup->registry);
+    core_config = std::move(setup->core);
+  } else {
+    auto cfg = config_from_journal(*reader, options.dir);
+    if (!cfg) {
+      std::fprintf(stderr, "sequent replay: %s\n", cfg.error().message.c_str());
+      return 2;
+    }
+    registry = std::move(cfg->registry);
+    core_config = std::move(cfg->core);
   }
-  auto core = Core::create(*cfg->registry, cfg->core);
+  auto core = Core::create(*registry, core_config);
   if (!core) {
     std::fprintf(stderr, "sequent replay: %s\n", core.error().message.c_str());
     return 2;

@@ -141,4 +141,19 @@ TEST(BacktestCommand, JournalIsWrittenAndReadable) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(BacktestCommand, ReplayVerifiesABacktestJournalToTheSameStateHash) {
+  const std::string data = write_bars("VERIFY_1m.csv");
+  const std::string dir = temp_path("verify");
+  std::filesystem::remove_all(dir);
+  const CommandResult r = run("backtest --data " + data + " --strategy sma_cross --param fast=2 --param slow=3 --journal " + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto hash_at = r.out.find("state_hash=");
+  ASSERT_NE(hash_at, std::string::npos) << r.out;
+  const std::string hash = r.out.substr(hash_at + 11, 16);
+  const CommandResult verify = run("replay " + dir + " --verify");
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_NE(verify.out.find("state_hash=" + hash), std::string::npos) << verify.out;
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace

@@ -283,8 +283,11 @@ TEST(BacktestRealData, EveryStrategyOverEveryFileGivesASensibleReport) {
         if (rows.count(rel) != 0) {
           EXPECT_EQ(rep.bars, rows.at(rel));
         }
-        for (double v : {rep.final_equity, rep.total_return, rep.sharpe, rep.sortino, rep.win_rate, rep.fees, rep.exposure})
+        for (double v : {rep.final_equity, rep.total_return, rep.win_rate, rep.fees, rep.exposure})
           EXPECT_TRUE(std::isfinite(v));
+        // Sharpe and Sortino are null exactly when the account was wiped out (drawdown 1).
+        EXPECT_EQ(std::isfinite(rep.sharpe), rep.max_drawdown < 1.0);
+        EXPECT_EQ(std::isfinite(rep.sortino), rep.max_drawdown < 1.0);
         EXPECT_GE(rep.max_drawdown, 0.0);
         EXPECT_LE(rep.max_drawdown, 1.0);
         EXPECT_GT(rep.num_trades, 0u);
