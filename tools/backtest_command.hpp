@@ -30,4 +30,13 @@ struct BacktestCommandOptions {
 // Runs the command; returns the process exit code (2 for bad usage, data or strategy).
 int run_backtest_command(const BacktestCommandOptions& options);
 
+// `sequent sweep`: every backtest option plus the grid (KEY=START:STOP:STEP ...).
+struct SweepCommandOptions {
+  std::vector<std::string> grid;
+  unsigned jobs = 0;
+  std::string rank = "sharpe";
+  std::string out;
+};
+int run_sweep_command(const BacktestCommandOptions& backtest, const SweepCommandOptions& sweep);
+
 }  // namespace sequent::tools

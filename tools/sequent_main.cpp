@@ -98,6 +98,24 @@ int main(int argc, char** argv) {
   backtest_cmd->add_option("--equity", bt.equity, "Write the per-bar equity as CSV");
   backtest_cmd->add_flag("--skip-bad-lines", bt.skip_bad_lines, "Count and skip malformed lines instead of stopping");
 
+  sequent::tools::BacktestCommandOptions sw_bt;
+  sequent::tools::SweepCommandOptions sw;
+  CLI::App* sweep_cmd = app.add_subcommand("sweep", "Run a backtest per point of a parameter grid, in parallel, ranked");
+  sweep_cmd->add_option("--data", sw_bt.data, "Bar file: Binance klines, OHLCV CSV (plain, .gz or .zip)")->required();
+  sweep_cmd->add_option("--symbol", sw_bt.symbol, "Instrument symbol (default: from the file name)");
+  sweep_cmd->add_option("--strategy", sw_bt.strategy, "Strategy: macd, sma_cross or kama_tsmom")->required();
+  sweep_cmd->add_option("--grid", sw.grid, "KEY=START:STOP:STEP, repeatable (one axis each)")->required();
+  sweep_cmd->add_option("--param", sw_bt.params, "KEY=VALUE fixed strategy parameter, repeatable");
+  sweep_cmd->add_option("--jobs", sw.jobs, "Worker threads (default: the number of cores)");
+  sweep_cmd->add_option("--rank", sw.rank, "Metric to rank by (default sharpe; max_drawdown and fees rank ascending)");
+  sweep_cmd->add_option("--out", sw.out, "CSV file to write")->required();
+  sweep_cmd->add_option("--qty", sw_bt.qty, "Order quantity (default 1)");
+  sweep_cmd->add_option("--cash", sw_bt.cash, "Initial cash (default 100000)");
+  sweep_cmd->add_option("--fee-bps", sw_bt.fee_bps, "Fee in basis points of notional per fill (default 10)");
+  sweep_cmd->add_option("--slippage-bps", sw_bt.slippage_bps, "Slippage against the taker in basis points (default 0)");
+  sweep_cmd->add_option("--fill", sw_bt.fill, "Market order fills: next_open (default) or close");
+  sweep_cmd->add_flag("--skip-bad-lines", sw_bt.skip_bad_lines, "Count and skip malformed lines instead of stopping");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -125,5 +143,6 @@ int main(int argc, char** argv) {
   if (export_cmd->parsed()) return sequent::tools::run_journal_export(exp);
   if (indicators_cmd->parsed()) return sequent::tools::run_indicators(indicators);
   if (backtest_cmd->parsed()) return sequent::tools::run_backtest_command(bt);
+  if (sweep_cmd->parsed()) return sequent::tools::run_sweep_command(sw_bt, sw);
   return 2;
 }

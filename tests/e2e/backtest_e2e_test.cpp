@@ -156,4 +156,47 @@ TEST(BacktestCommand, ReplayVerifiesABacktestJournalToTheSameStateHash) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(SweepCommand, EveryRowEqualsTheSingleBacktestAndRowsAreRanked) {
+  const std::string data = write_bars("SWEEP_1m.csv");
+  const std::string out = temp_path("sweep.csv");
+  const CommandResult r = run("sweep --data " + data + " --strategy sma_cross --grid fast=1:3:1 --grid slow=3:5:1 --cash 1000 --jobs 2 --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream csv(slurp(out));
+  std::string header, line;
+  std::getline(csv, header);
+  EXPECT_EQ(header.rfind("rank,fast,slow,total_return,sharpe,", 0), 0u) << header;
+  std::vector<std::string> rows;
+  while (std::getline(csv, line)) rows.push_back(line);
+  ASSERT_EQ(rows.size(), 9u);
+  double previous = 1e300;
+  for (const std::string& row : rows) {
+    std::vector<std::string> f;
+    std::stringstream ss(row);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) f.push_back(cell);
+    ASSERT_GE(f.size(), 14u) << row;
+    if (f[3].empty()) continue;  // a point the strategy refuses (fast >= slow) has no metrics
+    const double sharpe = f[4].empty() ? -1e300 : std::stod(f[4]);
+    EXPECT_LE(sharpe, previous) << "rows must be ranked by sharpe";
+    previous = sharpe;
+    // The same point through `sequent backtest` gives the same state hash.
+    const CommandResult single =
+        run("backtest --data " + data + " --strategy sma_cross --param fast=" + f[1] + " --param slow=" + f[2] + " --cash 1000");
+    ASSERT_EQ(single.exit_code, 0) << single.err;
+    EXPECT_NE(single.out.find("state_hash=" + f[13]), std::string::npos) << row << "\n" << single.out;
+  }
+  std::filesystem::remove(out);
+}
+
+TEST(SweepCommand, BadGridOrRankExitsTwo) {
+  const std::string data = write_bars("SWEEP_BAD_1m.csv");
+  const std::string out = temp_path("sweep_bad.csv");
+  const CommandResult g = run("sweep --data " + data + " --strategy sma_cross --grid fast=5:1:1 --out " + out);
+  EXPECT_EQ(g.exit_code, 2);
+  EXPECT_NE(g.err.find("--grid fast=5:1:1"), std::string::npos) << g.err;
+  const CommandResult k = run("sweep --data " + data + " --strategy sma_cross --grid fast=1:2:1 --rank luck --out " + out);
+  EXPECT_EQ(k.exit_code, 2);
+  EXPECT_NE(k.err.find("--rank luck"), std::string::npos) << k.err;
+}
+
 }  // namespace
