@@ -224,6 +224,7 @@ void BacktestSession::on_bar(const Event& bar_in) noexcept {
   input(bar);
   drain(bar);
   tracker_.on_bar_close(bar.header.event_ns, bar.payload.bar.close);
+  if (sampler_ != nullptr) sampler_->add(bar.header.event_ns, bar.payload.bar.close.to_double(), tracker_.equity().to_double());
   if (equity_ != nullptr) {
     const std::string close = to_string(bar.payload.bar.close), pos = to_string(tracker_.position()),
                       cash = to_string(tracker_.cash()), eq = to_string(tracker_.equity());
@@ -282,6 +283,8 @@ Result<BacktestResult> run_backtest(const BacktestOptions& options) {
     (*session)->set_equity_file(equity);
   }
 
+  SeriesSampler sampler;
+  if (options.collect_series) (*session)->set_sampler(&sampler);
   while (*more) {
     (*session)->on_bar(bar);
     more = (*reader)->next(bar);
@@ -292,6 +295,7 @@ Result<BacktestResult> run_backtest(const BacktestOptions& options) {
     }
   }
   BacktestResult result;
+  if (options.collect_series) result.series = sampler.points();
   BacktestReport& r = result.report;
   const ReaderStats& st = (*reader)->stats();
   (*session)->finish(st.interval_ns, r);

@@ -31,6 +31,7 @@
 #include "engine/sequencer.hpp"
 #include "gateways/bar_venue.hpp"
 #include "journal/journal.hpp"
+#include "replay/html_report.hpp"
 #include "replay/report.hpp"
 
 namespace sequent::replay {
@@ -48,6 +49,7 @@ struct BacktestOptions {
   bool skip_bad_lines = false;
   std::string journal_dir;            // empty: no journal
   std::string equity_path;            // empty: no equity CSV (time,close,position,cash,equity)
+  bool collect_series = false;        // keep a downsampled price/equity series (HTML report)
 };
 
 // What a backtest's Core is built from (also rebuilt from a journal's meta).
@@ -77,6 +79,7 @@ Result<FillMode> parse_fill_mode(const std::string& text);
 
 struct BacktestResult {
   BacktestReport report;
+  std::vector<SeriesPoint> series;  // collect_series only: at most 4096 evenly spaced bars
 };
 
 // Opens the data file, runs the whole backtest and returns the report. Errors: kInvalidArgument
@@ -99,6 +102,7 @@ class BacktestSession {
   void finish(TimeNs interval_ns, BacktestReport& report);
 
   void set_equity_file(std::FILE* f) noexcept { equity_ = f; }
+  void set_sampler(SeriesSampler* s) noexcept { sampler_ = s; }
   const Core& core() const noexcept { return *core_; }
   std::uint64_t inputs() const noexcept { return sequencer_.next_seq() - 1; }
 
@@ -118,6 +122,7 @@ class BacktestSession {
   PerformanceTracker tracker_;
   std::vector<Event> reports_, outputs_;
   std::FILE* equity_ = nullptr;
+  SeriesSampler* sampler_ = nullptr;
   std::uint64_t orders_ = 0, fills_ = 0;
 };
 

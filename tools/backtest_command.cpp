@@ -52,6 +52,7 @@ static Result<replay::BacktestOptions> to_backtest_options(const BacktestCommand
   o.skip_bad_lines = options.skip_bad_lines;
   o.journal_dir = options.journal;
   o.equity_path = options.equity;
+  o.collect_series = !options.html.empty();
   return o;
 }
 
@@ -70,13 +71,16 @@ int run_backtest_command(const BacktestCommandOptions& options) {
     return fail("--report " + options.report + ": cannot write", 1);
   if (!options.trades.empty() && !write_file(options.trades, replay::format_trades_csv(r)))
     return fail("--trades " + options.trades + ": cannot write", 1);
+  if (!options.html.empty() && !write_file(options.html, replay::format_report_html(r, result->series)))
+    return fail("--html " + options.html + ": cannot write", 1);
   return 0;
 }
 
 int run_sweep_command(const BacktestCommandOptions& backtest, const SweepCommandOptions& sweep) {
   auto base = to_backtest_options(backtest);
   if (!base) return fail(base.error().message, 2);
-  if (!backtest.journal.empty() || !backtest.report.empty() || !backtest.trades.empty() || !backtest.equity.empty())
+  if (!backtest.journal.empty() || !backtest.report.empty() || !backtest.trades.empty() || !backtest.equity.empty() ||
+      !backtest.html.empty())
     return fail("sweep: --journal, --report, --trades and --equity belong to single backtests; run `sequent backtest` for a row", 2);
   replay::SweepOptions o;
   o.base = *base;

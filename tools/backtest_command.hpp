@@ -24,6 +24,7 @@ struct BacktestCommandOptions {
   std::string report;
   std::string trades;
   std::string equity;
+  std::string html;
   bool skip_bad_lines = false;
 };
 

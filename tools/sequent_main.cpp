@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
   backtest_cmd->add_option("--report", bt.report, "Write the report as JSON");
   backtest_cmd->add_option("--trades", bt.trades, "Write the round-trip trades as CSV");
   backtest_cmd->add_option("--equity", bt.equity, "Write the per-bar equity as CSV");
+  backtest_cmd->add_option("--html", bt.html, "Write a self-contained HTML report (price with trades, equity, drawdown)");
   backtest_cmd->add_flag("--skip-bad-lines", bt.skip_bad_lines, "Count and skip malformed lines instead of stopping");
 
   sequent::tools::BacktestCommandOptions sw_bt;

@@ -199,4 +199,16 @@ TEST(SweepCommand, BadGridOrRankExitsTwo) {
   EXPECT_NE(k.err.find("--rank luck"), std::string::npos) << k.err;
 }
 
+TEST(BacktestCommand, WritesASelfContainedHtmlReport) {
+  const std::string data = write_bars("HTML_1m.csv");
+  const std::string html = temp_path("report.html");
+  const CommandResult r = run("backtest --data " + data + " --strategy sma_cross --param fast=2 --param slow=3 --html " + html);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string page = slurp(html);
+  EXPECT_EQ(page.rfind("<!doctype html>", 0), 0u);
+  EXPECT_NE(page.find("Equity"), std::string::npos);
+  EXPECT_NE(page.find("Drawdown"), std::string::npos);
+  std::filesystem::remove(html);
+}
+
 }  // namespace
