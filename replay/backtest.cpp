@@ -62,7 +62,9 @@ Result<BacktestSetup> make_backtest_setup(const BacktestOptions& options, const 
   StrategyStageConfig& st = s.core.strategy;
   st.name = options.strategy;
   st.params = options.params;
-  st.bar_interval_ns = 60'000'000'000;  // unused: bars arrive whole (kBar inputs)
+  if (options.bar_interval_ns <= 0)
+    return Error{ErrorCode::kInvalidArgument, "--bar-seconds: must be > 0"};
+  st.bar_interval_ns = options.bar_interval_ns;  // trade files only: bar files arrive as whole bars
   st.checkpoint_every = 0;
   st.slots.push_back(StrategySlotConfig{*id, options.qty});
   // Risk: no per-order or position limits (the backtest measures the strategy, not the limits);
@@ -84,7 +86,7 @@ std::string backtest_meta_config(const BacktestOptions& options, const std::stri
   o << kMetaHeader << "data = \"" << options.data_path << "\"\nsymbol = \"" << symbol << "\"\nstrategy = \"" << options.strategy
     << "\"\nparams = \"" << params << "\"\nqty = \"" << to_string(options.qty) << "\"\ncash = \"" << to_string(options.cash)
     << "\"\nfee_bps = " << options.fee_bps << "\nslippage_bps = " << options.slippage_bps << "\nfill = \""
-    << fill_text(options.fill) << "\"\n";
+    << fill_text(options.fill) << "\"\nbar_interval_ns = " << options.bar_interval_ns << "\n";
   return o.str();
 }
 
@@ -123,6 +125,7 @@ Result<BacktestSetup> backtest_setup_from_meta(const journal::SessionMeta& meta)
       if (parse_decimal(value, o.cash) != ParseStatus::kOk) return bad();
     } else if (key == "fee_bps") o.fee_bps = std::strtoll(value.c_str(), nullptr, 10);
     else if (key == "slippage_bps") o.slippage_bps = std::strtoll(value.c_str(), nullptr, 10);
+    else if (key == "bar_interval_ns") o.bar_interval_ns = std::strtoll(value.c_str(), nullptr, 10);
     else if (key == "fill") {
       auto m = parse_fill_mode(value);
       if (!m) return bad();
@@ -233,6 +236,42 @@ void BacktestSession::on_bar(const Event& bar_in) noexcept {
   }
 }
 
+void BacktestSession::on_trade(const Event& trade_in) noexcept {
+  // Equity is sampled at the close of each bar interval, like a bar file's.
+  const TimeNs interval = setup_.core.strategy.bar_interval_ns;
+  TimeNs bucket = trade_in.header.event_ns - trade_in.header.event_ns % interval;
+  if (trade_in.header.event_ns < 0 && trade_in.header.event_ns % interval != 0) bucket -= interval;
+  if (sample_bucket_ != INT64_MIN && bucket > sample_bucket_) finish_trades();
+  sample_bucket_ = bucket;
+  // The venue sees the trade as a one-price bar: pending orders fill at this trade's price.
+  Event as_bar = make_event(EventType::kBar, trade_in.header.source, trade_in.instrument(), trade_in.header.event_ns);
+  const Price p = trade_in.payload.trade.price;
+  as_bar.payload.bar.open = as_bar.payload.bar.high = as_bar.payload.bar.low = as_bar.payload.bar.close = p;
+  as_bar.payload.bar.volume = trade_in.payload.trade.qty;
+  reports_.clear();
+  venue_.on_bar(as_bar, reports_);
+  for (std::size_t i = 0; i < reports_.size(); ++i) {
+    Event r = reports_[i];
+    input(r);
+  }
+  Event trade = trade_in;
+  input(trade);
+  drain(as_bar);
+  last_trade_ = trade_in;
+}
+
+void BacktestSession::finish_trades() noexcept {
+  if (sample_bucket_ == INT64_MIN) return;
+  const Price close = last_trade_.payload.trade.price;
+  tracker_.on_bar_close(sample_bucket_, close);
+  if (sampler_ != nullptr) sampler_->add(sample_bucket_, close.to_double(), tracker_.equity().to_double());
+  if (equity_ != nullptr) {
+    const std::string c = to_string(close), pos = to_string(tracker_.position()), cash = to_string(tracker_.cash()),
+                      eq = to_string(tracker_.equity());
+    std::fprintf(equity_, "%s,%s,%s,%s,%s\n", iso8601_utc(sample_bucket_).c_str(), c.c_str(), pos.c_str(), cash.c_str(), eq.c_str());
+  }
+}
+
 void BacktestSession::finish(TimeNs interval_ns, BacktestReport& report) {
   const std::uint64_t hash = core_->state_hash();
   if (journal_ != nullptr && sequencer_.next_seq() > 1) (void)journal_->append_checkpoint(sequencer_.next_seq() - 1, hash);
@@ -249,8 +288,7 @@ Result<BacktestResult> run_backtest(const BacktestOptions& options) {
   if (auto setup = make_backtest_setup(options, symbol); !setup) return setup.error();
   auto reader = MarketDataReader::open(options.data_path, ReaderOptions{0, options.skip_bad_lines});
   if (!reader) return reader.error();
-  if ((*reader)->stats().format == DataFormat::kTrades)
-    return Error{ErrorCode::kInvalidArgument, options.data_path + ": holds trades, not bars; backtest needs a bar file"};
+  const bool trades = (*reader)->stats().format == DataFormat::kTrades;
 
   // The first bar is read before the journal opens: its time is the session's start.
   Event bar;
@@ -286,7 +324,8 @@ Result<BacktestResult> run_backtest(const BacktestOptions& options) {
   SeriesSampler sampler;
   if (options.collect_series) (*session)->set_sampler(&sampler);
   while (*more) {
-    (*session)->on_bar(bar);
+    if (trades) (*session)->on_trade(bar);
+    else (*session)->on_bar(bar);
     more = (*reader)->next(bar);
     if (!more) {
       if (equity != nullptr) std::fclose(equity);
@@ -298,7 +337,8 @@ Result<BacktestResult> run_backtest(const BacktestOptions& options) {
   if (options.collect_series) result.series = sampler.points();
   BacktestReport& r = result.report;
   const ReaderStats& st = (*reader)->stats();
-  (*session)->finish(st.interval_ns, r);
+  if (trades) (*session)->finish_trades();
+  (*session)->finish(trades ? options.bar_interval_ns : st.interval_ns, r);
   if (equity != nullptr && std::fclose(equity) != 0)
     return Error{ErrorCode::kIo, "--equity " + options.equity_path + ": write failed"};
   if (journal) {

@@ -50,6 +50,9 @@ struct BacktestOptions {
   std::string journal_dir;            // empty: no journal
   std::string equity_path;            // empty: no equity CSV (time,close,position,cash,equity)
   bool collect_series = false;        // keep a downsampled price/equity series (HTML report)
+  // Trade files: the strategy's time bars are built from the trades with this length, and the
+  // equity series (and so the ratios) is sampled once per bar. Ignored for bar files.
+  TimeNs bar_interval_ns = 60'000'000'000;
 };
 
 // What a backtest's Core is built from (also rebuilt from a journal's meta).
@@ -98,6 +101,12 @@ class BacktestSession {
   BacktestSession& operator=(const BacktestSession&) = delete;
   // Hot: one bar (kBar of instrument 0). No allocation in steady state.
   void on_bar(const Event& bar) noexcept;
+  // Hot: one trade (kTrade of instrument 0) of a trade file. The venue sees it as a bar with
+  // open = high = low = close = the trade price, so a market order decided on trade N fills at
+  // trade N+1's price; the strategy sees the trade itself and builds its bars from trades.
+  void on_trade(const Event& trade) noexcept;
+  // After the last trade: closes the equity sample of the last bar.
+  void finish_trades() noexcept;
   // Writes the final checkpoint to the journal (if any) and the performance report fields.
   void finish(TimeNs interval_ns, BacktestReport& report);
 
@@ -123,6 +132,8 @@ class BacktestSession {
   std::vector<Event> reports_, outputs_;
   std::FILE* equity_ = nullptr;
   SeriesSampler* sampler_ = nullptr;
+  TimeNs sample_bucket_ = INT64_MIN;  // trade files: the bar whose equity is pending
+  Event last_trade_{};
   std::uint64_t orders_ = 0, fills_ = 0;
 };
 

@@ -53,6 +53,9 @@ static Result<replay::BacktestOptions> to_backtest_options(const BacktestCommand
   o.journal_dir = options.journal;
   o.equity_path = options.equity;
   o.collect_series = !options.html.empty();
+  if (!(options.bar_seconds > 0) || options.bar_seconds > 86'400 * 366)
+    return Error{ErrorCode::kInvalidArgument, "--bar-seconds: expected a positive number of seconds"};
+  o.bar_interval_ns = static_cast<TimeNs>(options.bar_seconds * 1e9);
   return o;
 }
 

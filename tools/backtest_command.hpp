@@ -26,6 +26,7 @@ struct BacktestCommandOptions {
   std::string equity;
   std::string html;
   bool skip_bad_lines = false;
+  double bar_seconds = 60;  // trade files: the strategy's bar length
 };
 
 // Runs the command; returns the process exit code (2 for bad usage, data or strategy).

@@ -211,4 +211,42 @@ TEST(BacktestCommand, WritesASelfContainedHtmlReport) {
   std::filesystem::remove(html);
 }
 
+// Trade ticks: the strategy builds bars from trades; a market order decided on trade N fills at
+// trade N+1's price.
+TEST(BacktestCommand, TradeFilesFillAtTheNextTradesPrice) {
+  const std::string data = temp_path("TRADES_ticks.csv");
+  {
+    std::ofstream f(data);
+    f << "timestamp_ms,trade_id,side,price,amount\n";
+    // One trade a second; prices fall then rise so a fast/slow SMA cross happens on 1 s bars.
+    const double prices[] = {100, 99, 98, 97, 96, 95, 96, 98, 101, 105, 110, 116, 123, 131, 140, 130, 118, 104, 90, 80};
+    const long long start_ms = 1'700'000'000'000;
+    for (int i = 0; i < 20; ++i) f << start_ms + 1000LL * i << "," << i + 1 << ",buy," << prices[i] << ",1\n";
+  }
+  const std::string trades = temp_path("ticks_trades.csv");
+  const CommandResult r = run("backtest --data " + data + " --strategy sma_cross --param fast=2 --param slow=3 --bar-seconds 1 --qty 1 --fee-bps 0 --trades " + trades);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string csv = slurp(trades);
+  // The buy is decided when the 1 s bar of the trade at 98 closes (on the trade at 101, the
+  // first of the next bar), and fills at the following trade's price: 105 (the round trip's entry).
+  EXPECT_NE(csv.find(",105,"), std::string::npos) << csv << r.out;
+  EXPECT_NE(r.out.find("num_trades=1"), std::string::npos) << r.out;
+  std::filesystem::remove(data);
+  std::filesystem::remove(trades);
+}
+
+TEST(BacktestCommand, RealTradeCaptureRunsAndReplays) {
+  const std::string data = "../shared/data/ticks_l2/binance_spot_BTCUSDT_20240808_2359_trades.csv.gz";
+  if (!std::filesystem::exists(data)) GTEST_SKIP() << "no data at " << data;
+  const std::string dir = temp_path("tick_journal");
+  std::filesystem::remove_all(dir);
+  const CommandResult r = run("backtest --data " + data +
+                              " --strategy macd --param fast=3 --param slow=6 --param signal=3 --bar-seconds 5 --qty 0.1 --journal " + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("bars=131"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("num_trades=0"), std::string::npos) << r.out;
+  EXPECT_EQ(run("replay " + dir + " --verify").exit_code, 0);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
