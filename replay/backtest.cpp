@@ -70,6 +70,10 @@ Result<BacktestSetup> make_backtest_setup(const BacktestOptions& options, const 
   // Risk: no per-order or position limits (the backtest measures the strategy, not the limits);
   // equity starts at the backtest's cash.
   s.core.risk.default_limits = InstrumentRiskLimits{};
+  if (options.risk) {
+    s.core.risk = *options.risk;
+    s.core.risk.per_instrument.clear();  // the common limits apply to the one instrument
+  }
   s.core.risk.initial_equity = options.cash;
   // Validate the strategy and its parameters now, with the registry's list in the message.
   if (auto strategy = make_strategy(st, st.slots.front()); !strategy) return strategy.error();
@@ -87,6 +91,17 @@ std::string backtest_meta_config(const BacktestOptions& options, const std::stri
     << "\"\nparams = \"" << params << "\"\nqty = \"" << to_string(options.qty) << "\"\ncash = \"" << to_string(options.cash)
     << "\"\nfee_bps = " << options.fee_bps << "\nslippage_bps = " << options.slippage_bps << "\nfill = \""
     << fill_text(options.fill) << "\"\nbar_interval_ns = " << options.bar_interval_ns << "\n";
+  if (options.risk) {
+    const RiskConfig& r = *options.risk;
+    const InstrumentRiskLimits& l = r.default_limits;
+    o << "risk.max_order_qty = " << l.max_order_qty.raw() << "\nrisk.max_order_notional = " << l.max_order_notional.raw()
+      << "\nrisk.max_position_qty = " << l.max_position_qty.raw() << "\nrisk.max_position_notional = " << l.max_position_notional.raw()
+      << "\nrisk.price_band_bps = " << l.price_band_bps << "\nrisk.allowed = " << (l.allowed ? 1 : 0)
+      << "\nrisk.max_gross_exposure_bps = " << r.max_gross_exposure_bps << "\nrisk.max_open_orders = " << r.max_open_orders
+      << "\nrisk.max_orders_per_second = " << r.max_orders_per_second << "\nrisk.max_orders_per_day = " << r.max_orders_per_day
+      << "\nrisk.day_start_offset_ns = " << r.day_start_offset_ns << "\nrisk.daily_loss_limit = " << r.daily_loss_limit.raw()
+      << "\nrisk.max_drawdown_bps = " << r.max_drawdown_bps << "\n";
+  }
   return o.str();
 }
 
@@ -126,6 +141,26 @@ Result<BacktestSetup> backtest_setup_from_meta(const journal::SessionMeta& meta)
     } else if (key == "fee_bps") o.fee_bps = std::strtoll(value.c_str(), nullptr, 10);
     else if (key == "slippage_bps") o.slippage_bps = std::strtoll(value.c_str(), nullptr, 10);
     else if (key == "bar_interval_ns") o.bar_interval_ns = std::strtoll(value.c_str(), nullptr, 10);
+    else if (key.rfind("risk.", 0) == 0) {
+      if (!o.risk) o.risk = RiskConfig{};
+      RiskConfig& r = *o.risk;
+      const std::int64_t v = std::strtoll(value.c_str(), nullptr, 10);
+      const std::string k = key.substr(5);
+      if (k == "max_order_qty") r.default_limits.max_order_qty = Qty::from_raw(v);
+      else if (k == "max_order_notional") r.default_limits.max_order_notional = Money::from_raw(v);
+      else if (k == "max_position_qty") r.default_limits.max_position_qty = Qty::from_raw(v);
+      else if (k == "max_position_notional") r.default_limits.max_position_notional = Money::from_raw(v);
+      else if (k == "price_band_bps") r.default_limits.price_band_bps = v;
+      else if (k == "allowed") r.default_limits.allowed = v != 0;
+      else if (k == "max_gross_exposure_bps") r.max_gross_exposure_bps = v;
+      else if (k == "max_open_orders") r.max_open_orders = static_cast<std::uint32_t>(v);
+      else if (k == "max_orders_per_second") r.max_orders_per_second = static_cast<std::uint32_t>(v);
+      else if (k == "max_orders_per_day") r.max_orders_per_day = static_cast<std::uint32_t>(v);
+      else if (k == "day_start_offset_ns") r.day_start_offset_ns = v;
+      else if (k == "daily_loss_limit") r.daily_loss_limit = Money::from_raw(v);
+      else if (k == "max_drawdown_bps") r.max_drawdown_bps = v;
+      else return bad();
+    }
     else if (key == "fill") {
       auto m = parse_fill_mode(value);
       if (!m) return bad();
@@ -146,7 +181,9 @@ class BacktestSession::Sink final : public OutputSink {
       if (e.type() == EventType::kCheckpoint) (void)journal_->append_checkpoint(e.seq(), e.payload.checkpoint.state_hash);
       else (void)journal_->append_output(e);
     }
-    if (e.type() == EventType::kOrderNew || e.type() == EventType::kOrderDenied) outputs_->push_back(e);
+    // Orders go to the venue; denials and breaker trips (kAdmin) come back in as inputs.
+    if (e.type() == EventType::kOrderNew || e.type() == EventType::kOrderDenied || e.type() == EventType::kAdmin)
+      outputs_->push_back(e);
   }
 
  private:
@@ -202,7 +239,8 @@ void BacktestSession::drain(const Event& bar) noexcept {
         if (setup_.venue.fill_mode == FillMode::kClose) venue_.fill_at_close(out, bar, reports_);
         else venue_.submit(out);
       } else {
-        // A denial goes back in as an input, as the live engine does, so the strategy forgets it.
+        // A denial or a breaker trip goes back in as an input, as in the live engine: the strategy
+        // forgets a denied order, and the journal records the trip with its cause.
         Event denied = out;
         denied.header.flags = 0;
         denied.header.source = Source::kInternal;

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,6 +54,9 @@ struct BacktestOptions {
   // Trade files: the strategy's time bars are built from the trades with this length, and the
   // equity series (and so the ratios) is sampled once per bar. Ignored for bar files.
   TimeNs bar_interval_ns = 60'000'000'000;
+  // Pre-trade risk for the backtest (from --config): the common limits apply to the backtest's
+  // instrument; initial equity is always --cash. Absent: no limits.
+  std::optional<RiskConfig> risk;
 };
 
 // What a backtest's Core is built from (also rebuilt from a journal's meta).

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "replay/sweep.hpp"
+#include "tools/live_config.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -56,6 +57,15 @@ static Result<replay::BacktestOptions> to_backtest_options(const BacktestCommand
   if (!(options.bar_seconds > 0) || options.bar_seconds > 86'400 * 366)
     return Error{ErrorCode::kInvalidArgument, "--bar-seconds: expected a positive number of seconds"};
   o.bar_interval_ns = static_cast<TimeNs>(options.bar_seconds * 1e9);
+  if (!options.config.empty()) {
+    // Start from no limits at all (not the paper defaults): only what the file says applies.
+    LiveConfig cfg = default_paper_config();
+    cfg.core.risk = RiskConfig{};
+    cfg.core.risk.default_limits = InstrumentRiskLimits{};
+    cfg.core.risk.per_instrument.assign(cfg.registry->size(), InstrumentRiskLimits{});
+    if (Status s = apply_config_file(options.config, cfg); !s.ok()) return s.error();
+    o.risk = cfg.core.risk;
+  }
   return o;
 }
 

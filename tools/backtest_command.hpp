@@ -27,6 +27,7 @@ struct BacktestCommandOptions {
   std::string html;
   bool skip_bad_lines = false;
   double bar_seconds = 60;  // trade files: the strategy's bar length
+  std::string config;       // TOML: its [risk] limits apply to the backtest
 };
 
 // Runs the command; returns the process exit code (2 for bad usage, data or strategy).

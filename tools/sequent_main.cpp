@@ -98,6 +98,8 @@ int main(int argc, char** argv) {
   backtest_cmd->add_option("--equity", bt.equity, "Write the per-bar equity as CSV");
   backtest_cmd->add_option("--html", bt.html, "Write a self-contained HTML report (price with trades, equity, drawdown)");
   backtest_cmd->add_flag("--skip-bad-lines", bt.skip_bad_lines, "Count and skip malformed lines instead of stopping");
+  backtest_cmd->add_option("--config", bt.config, "TOML configuration: its [risk] limits and breakers apply to the backtest")
+      ->check(CLI::ExistingFile);
   backtest_cmd->add_option("--bar-seconds", bt.bar_seconds, "Trade files: bar length the strategy builds from trades (default 60)");
 
   sequent::tools::BacktestCommandOptions sw_bt;
@@ -117,6 +119,8 @@ int main(int argc, char** argv) {
   sweep_cmd->add_option("--slippage-bps", sw_bt.slippage_bps, "Slippage against the taker in basis points (default 0)");
   sweep_cmd->add_option("--fill", sw_bt.fill, "Market order fills: next_open (default) or close");
   sweep_cmd->add_flag("--skip-bad-lines", sw_bt.skip_bad_lines, "Count and skip malformed lines instead of stopping");
+  sweep_cmd->add_option("--config", sw_bt.config, "TOML configuration: its [risk] limits and breakers apply")
+      ->check(CLI::ExistingFile);
   sweep_cmd->add_option("--bar-seconds", sw_bt.bar_seconds, "Trade files: bar length the strategy builds from trades (default 60)");
 
   try {

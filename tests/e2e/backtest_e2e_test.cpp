@@ -249,4 +249,36 @@ TEST(BacktestCommand, RealTradeCaptureRunsAndReplays) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(BacktestCommand, TightDailyLossLimitTripsTheBreakerAndStopsNewExposure) {
+  const std::string data = "../shared/data/crypto_1m/binance_spot_BTCUSDT_1m_20250520_20250818.csv.gz";
+  if (!std::filesystem::exists(data)) GTEST_SKIP() << "no data at " << data;
+  const std::string config = temp_path("tight.toml");
+  {
+    std::ofstream f(config);
+    f << "[risk]\ndaily_loss_limit = \"200\"\n";
+  }
+  const std::string dir = temp_path("tight_journal");
+  std::filesystem::remove_all(dir);
+  const CommandResult r = run("backtest --data " + data + " --strategy sma_cross --qty 0.1 --config " + config + " --journal " + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const CommandResult exp = run("journal export " + dir + " --outputs --format jsonl");
+  ASSERT_EQ(exp.exit_code, 0);
+  std::istringstream lines(exp.out);
+  std::string line;
+  bool tripped = false;
+  std::uint64_t buys_after = 0, orders_before = 0;
+  while (std::getline(lines, line)) {
+    if (line.find("\"type\":\"admin\"") != std::string::npos && line.find("daily_loss_limit") != std::string::npos) tripped = true;
+    if (line.rfind("{\"output\":\"order_new\"", 0) != 0) continue;
+    if (!tripped) ++orders_before;
+    else if (line.find("\"side\":\"buy\"") != std::string::npos) ++buys_after;
+  }
+  EXPECT_TRUE(tripped) << "the trip is journaled as an input with its cause";
+  EXPECT_GT(orders_before, 0u);
+  EXPECT_EQ(buys_after, 0u) << "no new exposure after the breaker trips";
+  EXPECT_EQ(run("replay " + dir + " --verify").exit_code, 0);
+  std::filesystem::remove(config);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
