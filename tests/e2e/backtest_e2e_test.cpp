@@ -2,6 +2,8 @@
 // field INTERFACE.md lists, trades and equity CSV, and exit 2 naming the problem for an unknown
 // strategy, an unknown parameter, a bad --fill and a malformed data line.
 #include <gtest/gtest.h>
+
+#include "tests/e2e/sequent_runner.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,32 +19,8 @@
 
 namespace {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string temp_path(const std::string& name) {
-  return ::testing::TempDir() + "sequent_backtest_e2e_" + std::to_string(::getpid()) + "_" + name;
-}
-
-CommandResult run(const std::string& args) {
-  const std::string out_file = temp_path("stdout.txt"), err_file = temp_path("stderr.txt");
-  const int status =
-      std::system((std::string(SEQUENT_BINARY) + " " + args + " >" + out_file + " 2>" + err_file).c_str());
-  CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out_file);
-  r.err = slurp(err_file);
-  return r;
-}
+using namespace sequent::e2e;
+CommandResult run(const std::string& args) { return run_sequent(args); }
 
 // sma_cross(2, 3) buys after bar 3 and sells after bar 5 (see tests/replay/backtest_test.cpp).
 std::string write_bars(const std::string& name, bool bad_line = false) {

@@ -1,6 +1,8 @@
 // End-to-end: `sequent indicators` through the binary: column names, empty cells before the
 // lookback, %.17g values, and exit 2 naming a bad spec or a bad data line.
 #include <gtest/gtest.h>
+
+#include "tests/e2e/sequent_runner.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,37 +20,14 @@
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-CommandResult run(const std::string& args) {
-  const std::string err_file = ::testing::TempDir() + "sequent_indicators_e2e_stderr_" + std::to_string(::getpid()) + ".txt";
-  const int status = std::system((std::string(SEQUENT_BINARY) + " " + args + " 2>" + err_file).c_str());
-  CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_file);
-  return r;
-}
+using namespace sequent::e2e;
+CommandResult run(const std::string& args) { return run_sequent(args); }
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
   std::stringstream ss(text);
   for (std::string line; std::getline(ss, line);) out.push_back(line);
   return out;
-}
-
-std::string temp_path(const std::string& name) {
-  return ::testing::TempDir() + "sequent_indicators_e2e_" + std::to_string(::getpid()) + "_" + name;
 }
 
 TEST(IndicatorsCommand, WritesOneRowPerBarWithTaLibColumnsAndLookbacks) {

@@ -1,6 +1,8 @@
 // End-to-end: a journaled paper session, replayed and verified through the `sequent` binary, and
 // what the CLI does with damaged journals (exit codes and the seq it names).
 #include <gtest/gtest.h>
+
+#include "tests/e2e/sequent_runner.hpp"
 #include <lmdb.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,43 +25,13 @@
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-CommandResult run(const std::string& args) {
-  // One stderr file per process: ctest runs test cases of this binary in parallel processes.
-  const std::string err_file = ::testing::TempDir() + "sequent_journal_e2e_stderr_" + std::to_string(::getpid()) + ".txt";
-  const std::string cmd = std::string(SEQUENT_BINARY) + " " + args + " 2>" + err_file;
-  CommandResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_file);
-  std::stringstream ss;
-  ss << err.rdbuf();
-  r.err = ss.str();
-  return r;
-}
+using namespace sequent::e2e;
+CommandResult run(const std::string& args) { return run_sequent(args); }
 
 std::string field(const std::string& text, const std::string& key) {
   std::smatch m;
   const std::regex re("(^|[ \n])" + key + "=([^ \n]+)");
   return std::regex_search(text, m, re) ? m[2].str() : std::string();
-}
-
-std::string sequent_e2e_read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 std::string final_line(const std::string& out) {
@@ -253,7 +225,7 @@ TEST_F(JournalSession, AdvisoryModeJournalsDecisionsAndSendsNothing) {
   EXPECT_NE(exp.out.find("\"reason\":\"advisory_mode\""), std::string::npos);
   EXPECT_EQ(run("replay " + dir_ + " --verify").exit_code, 0);
   // The venue's own log never received an order.
-  EXPECT_LE(sequent_e2e_read_file(dir_ + "/venue.log").size(), 8u) << "only the venue log's header";
+  EXPECT_LE(slurp(dir_ + "/venue.log").size(), 8u) << "only the venue log's header";
 }
 
 TEST_F(JournalSession, LiveModeNeedsConfirmationAndAVenue) {

@@ -1,6 +1,8 @@
 // End-to-end: drives the `sequent` binary as a user would and checks what INTERFACE.md promises.
 #include <gtest/gtest.h>
 
+#include "tests/e2e/sequent_runner.hpp"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,43 +18,17 @@
 
 namespace {
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
+using namespace sequent::e2e;
+using RunResult = CommandResult;
 
 // Every `live` run journals into its own fresh temporary directory (journaling is on by default).
-std::string fresh_journal() {
-  static int counter = 0;
-  const std::string dir = ::testing::TempDir() + "sequent_live_e2e_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
-  std::filesystem::remove_all(dir);
-  return dir;
-}
-
 RunResult run(const std::string& args) {
-  // One stderr file per process: ctest runs test cases of this binary in parallel processes.
-  const std::string err_file = ::testing::TempDir() + "sequent_e2e_stderr_" + std::to_string(::getpid()) + ".txt";
-  std::string full = args;
-  std::string journal;
-  if (args.rfind("live", 0) == 0) {
-    journal = fresh_journal();
-    full += " --journal " + journal;
-  }
-  const std::string cmd = std::string(SEQUENT_BINARY) + " " + full + " 2>" + err_file;
-  RunResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (FILE* f = std::fopen(err_file.c_str(), "r")) {
-    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) r.err.append(buf, n);
-    std::fclose(f);
-  }
-  if (!journal.empty()) std::filesystem::remove_all(journal);
+  static int counter = 0;
+  if (args.rfind("live", 0) != 0) return run_sequent(args);
+  const std::string journal = temp_path("live_journal_" + std::to_string(counter++));
+  std::filesystem::remove_all(journal);
+  RunResult r = run_sequent(args + " --journal " + journal);
+  std::filesystem::remove_all(journal);
   return r;
 }
 

@@ -3,6 +3,8 @@
 // promises: state rebuilt exactly to durable_seq, no client order id reused, every order the venue
 // saw known afterwards, positions equal to the sum of fills, and the whole journal verifiable.
 #include <gtest/gtest.h>
+
+#include "tests/e2e/sequent_runner.hpp"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,32 +30,8 @@
 namespace {
 
 namespace fs = std::filesystem;
-
-struct CommandResult {
-  int exit_code = -1;
-  bool killed = false;
-  std::string out, err;
-};
-
-CommandResult run(const std::string& args) {
-  const std::string err_file = ::testing::TempDir() + "sequent_recovery_stderr_" + std::to_string(::getpid()) + ".txt";
-  const std::string cmd = std::string(SEQUENT_BINARY) + " " + args + " 2>" + err_file;
-  CommandResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  // popen runs the command through sh: a child killed by a signal shows as exit 128 + signal.
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  r.killed = (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) || r.exit_code == 128 + SIGKILL;
-  std::ifstream err(err_file);
-  std::stringstream ss;
-  ss << err.rdbuf();
-  r.err = ss.str();
-  return r;
-}
+using namespace sequent::e2e;
+CommandResult run(const std::string& args) { return run_sequent(args); }
 
 std::string json_field(const std::string& text, const std::string& key) {
   std::smatch m;

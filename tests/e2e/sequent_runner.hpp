@@ -1,0 +1,55 @@
+// Runs the `sequent` binary as a user would, for the end-to-end tests: exit code (or the signal
+// that ended it), stdout and stderr, each captured through a file of this test process.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#ifndef SEQUENT_BINARY
+#error "SEQUENT_BINARY must name the sequent executable"
+#endif
+
+namespace sequent::e2e {
+
+struct CommandResult {
+  int exit_code = -1;   // -1 when ended by a signal
+  bool killed = false;  // ended by SIGKILL
+  std::string out, err;
+};
+
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A path in the test's temporary directory, unique to this process (ctest runs test cases in
+// parallel processes).
+inline std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "sequent_e2e_" + std::to_string(::getpid()) + "_" + name;
+}
+
+inline CommandResult run_sequent(const std::string& args) {
+  const std::string out_file = temp_path("stdout.txt"), err_file = temp_path("stderr.txt");
+  const int status = std::system((std::string(SEQUENT_BINARY) + " " + args + " >" + out_file + " 2>" + err_file).c_str());
+  CommandResult r;
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  // std::system runs the command through sh: a child killed by a signal shows as 128 + signal.
+  r.killed = (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) || r.exit_code == 128 + SIGKILL;
+  r.out = slurp(out_file);
+  r.err = slurp(err_file);
+  std::remove(out_file.c_str());
+  std::remove(err_file.c_str());
+  return r;
+}
+
+}  // namespace sequent::e2e
