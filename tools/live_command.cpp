@@ -207,6 +207,12 @@ std::string session_dir_name() {
   return std::string("var/sessions/") + buf;
 }
 
+std::string symbols_list(const InstrumentRegistry& registry) {
+  std::string out;
+  for (const Instrument& ins : registry.all()) out += (out.empty() ? "" : ",") + ins.symbol;
+  return out;
+}
+
 bool file_exists(const std::string& path) {
   struct stat st{};
   return ::stat(path.c_str(), &st) == 0;
@@ -350,6 +356,24 @@ int run_live(const LiveOptions& options) {
   SimExchangeConfig xcfg;
   // A resumed session's market continues with a fresh stream (the old one's future is unknown).
   xcfg.market = default_sim_market_config(*cfg.registry, cfg.seed + resumed_seq, start_ns);
+  // Configured instruments: their own start price; sizes of about 1 000 and 20 000 quote units.
+  for (const Instrument& ins : cfg.registry->all()) {
+    if (ins.id >= cfg.sim_start_prices.size() || !cfg.sim_start_prices[ins.id].is_positive()) continue;
+    const Price start = cfg.sim_start_prices[ins.id];
+    SimInstrumentParams* params = nullptr;
+    for (SimInstrumentParams& p : xcfg.market.instruments)
+      if (p.instrument == ins.id) params = &p;
+    if (params == nullptr) {
+      xcfg.market.instruments.push_back(SimInstrumentParams{});
+      params = &xcfg.market.instruments.back();
+      params->instrument = ins.id;
+      const std::int64_t trade = static_cast<std::int64_t>(div_round_half_even(
+          static_cast<Int128>(1'000) * kFixedScale * kFixedScale, start.raw()));  // 1 000 quote units
+      params->mean_trade_qty = Qty::from_raw(trade > ins.lot_size.raw() ? trade : ins.lot_size.raw());
+      params->mean_quote_qty = Qty::from_raw(params->mean_trade_qty.raw() * 20);
+    }
+    params->start_price = start;
+  }
   xcfg.market.events_per_second = cfg.events_per_second;
   if (Status s = validate_sim_market_config(*cfg.registry, xcfg.market); !s.ok()) {
     std::fprintf(stderr, "sequent live: %s\n", s.error().message.c_str());
@@ -472,10 +496,11 @@ int run_live(const LiveOptions& options) {
 
   std::fprintf(stderr,
                "sequent live: %s on the simulated market (%s), pipeline=%s wait=%s seed=%" PRIu64
-               " rate=%s instruments=BTCUSDT,ETHUSDT strategy=%s(%d,%d,%d) bars=%" PRId64 "ms journal=%s console=off\n",
+               " rate=%s instruments=%s strategy=%s(%d,%d,%d) bars=%" PRId64 "ms journal=%s console=off\n",
                cfg.mode == OperatingMode::kAdvisory ? "advisory (no order leaves)" : "paper trading", cfg.source.c_str(),
                std::string(to_string(cfg.pipeline.mode)).c_str(),
                std::string(to_string(cfg.pipeline.wait)).c_str(), cfg.seed, paced ? (std::to_string(static_cast<long long>(cfg.events_per_second)) + "/s").c_str() : "unpaced",
+               symbols_list(*cfg.registry).c_str(),
                cfg.core.strategy.name.c_str(), cfg.core.strategy.macd.fast, cfg.core.strategy.macd.slow,
                cfg.core.strategy.macd.signal, cfg.core.strategy.bar_interval_ns / 1'000'000,
                journal_on ? (journal_dir + (cfg.durability == journal::Durability::kBatch ? " (batch" : " (none") +

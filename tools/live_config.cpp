@@ -135,6 +135,7 @@ std::string did_you_mean(const std::string& name, const std::vector<std::string>
 
 Status check_known_keys(const std::string& path, const toml::table& root) {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kKnown = {
+      {"instruments", {}},
       {"session", {"mode", "seed", "pipeline", "wait", "ring_capacity"}},
       {"market", {"events_per_second"}},
       {"strategy", {"name", "bar_interval_ms", "fast", "slow", "signal", "qty"}},
@@ -154,6 +155,7 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
       for (const auto& [name, list] : kKnown) sections.push_back(name);
       return config_error(path, &node, section.str(), "unknown section" + did_you_mean(std::string(section.str()), sections));
     }
+    if (section.str() == "instruments") continue;  // an array of tables, checked where it is read
     const toml::table* t = node.as_table();
     if (t == nullptr) return config_error(path, &node, section.str(), "expected a table ([" + std::string(section.str()) + "])");
     for (const auto& [key, value] : *t) {
@@ -164,6 +166,70 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
                             "unknown key" + did_you_mean(std::string(key.str()), *keys));
     }
   }
+  return {};
+}
+
+// [[instruments]]: when present, replaces the built-in BTCUSDT/ETHUSDT. Ids follow the order in the
+// file. The strategy then trades the instruments [strategy.qty] names; per-instrument risk limits
+// start from the common defaults.
+Status read_instruments(const std::string& path, const toml::table& root, LiveConfig& cfg) {
+  const toml::node* node = root.get("instruments");
+  if (node == nullptr) return {};
+  const toml::array* list = node->as_array();
+  if (list == nullptr || list->empty())
+    return config_error(path, node, "instruments", "expected one or more [[instruments]] tables");
+  static const std::vector<std::string> kKeys = {"symbol", "venue", "tick_size", "lot_size", "min_notional", "sim_start_price"};
+  auto registry = std::make_unique<InstrumentRegistry>();
+  std::vector<Price> starts;
+  std::size_t index = 0;
+  for (const toml::node& item : *list) {
+    const std::string key = "instruments[" + std::to_string(index++) + "]";
+    const toml::table* t = item.as_table();
+    if (t == nullptr) return config_error(path, &item, key, "expected a table");
+    for (const auto& [k, v] : *t) {
+      if (std::find(kKeys.begin(), kKeys.end(), std::string(k.str())) == kKeys.end())
+        return config_error(path, &v, key + "." + std::string(k.str()), "unknown key" + did_you_mean(std::string(k.str()), kKeys));
+    }
+    auto text = [&](const char* name, std::string& out, bool required) -> Status {
+      const toml::node* n = t->get(name);
+      if (n == nullptr) {
+        if (required) return config_error(path, &item, key + "." + name, "missing");
+        return {};
+      }
+      if (!n->is_string()) return config_error(path, n, key + "." + name, "expected a string");
+      out = *n->value<std::string>();
+      return {};
+    };
+    auto decimal = [&](const char* name, auto& out, bool required) -> Status {
+      std::string s;
+      SEQUENT_TRY(text(name, s, required));
+      if (s.empty() && !required) return {};
+      if (parse_decimal(s, out) != ParseStatus::kOk || out.is_negative())
+        return config_error(path, t->get(name), key + "." + name, "expected a non-negative decimal such as \"0.01\", was '" + s + "'");
+      return {};
+    };
+    std::string symbol, venue = "sim";
+    Price tick, start;
+    Qty lot;
+    Money min_notional;
+    SEQUENT_TRY(text("symbol", symbol, true));
+    SEQUENT_TRY(text("venue", venue, false));
+    SEQUENT_TRY(decimal("tick_size", tick, true));
+    SEQUENT_TRY(decimal("lot_size", lot, true));
+    SEQUENT_TRY(decimal("min_notional", min_notional, false));
+    SEQUENT_TRY(decimal("sim_start_price", start, false));
+    auto id = registry->add(symbol, venue, tick, lot, min_notional);
+    if (!id) return config_error(path, &item, key, id.error().message);
+    if (start.is_positive() && !registry->at(*id).price_on_tick(start))
+      return config_error(path, t->get("sim_start_price"), key + ".sim_start_price", "not on the tick size");
+    if (!start.is_positive() && symbol != "BTCUSDT" && symbol != "ETHUSDT")
+      return config_error(path, &item, key + ".sim_start_price", "required for the simulated market (no built-in default for " + symbol + ")");
+    starts.push_back(start);
+  }
+  cfg.registry = std::move(registry);
+  cfg.sim_start_prices = std::move(starts);
+  cfg.core.strategy.slots.clear();  // [strategy.qty] decides what is traded
+  cfg.core.risk.per_instrument.assign(cfg.registry->size(), cfg.core.risk.default_limits);
   return {};
 }
 
@@ -211,6 +277,7 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
   SEQUENT_TRY(check_known_keys(path, root));
   Reader r(path, root);
   cfg.source = path;
+  SEQUENT_TRY(read_instruments(path, root, cfg));
 
   SEQUENT_TRY(r.integer("session.seed", cfg.seed, 0, INT64_MAX));
   if (const toml::node* n = r.node("session.mode")) {
@@ -253,13 +320,19 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
     for (const auto& [symbol, value] : *t) {
       auto id = cfg.registry->find(symbol.str());
       const std::string key = "strategy.qty." + std::string(symbol.str());
-      if (!id) return config_error(path, &value, key, "unknown instrument (known: BTCUSDT, ETHUSDT)");
+      if (!id) return config_error(path, &value, key, "unknown instrument (not in [[instruments]])");
       Qty qty;
       SEQUENT_TRY(r.decimal(key, qty, true));
       if (!cfg.registry->at(*id).qty_on_lot(qty))
         return config_error(path, &value, key, "not a multiple of the lot size " + to_string(cfg.registry->at(*id).lot_size));
-      for (StrategySlotConfig& slot : s.slots)
-        if (slot.instrument == *id) slot.order_qty = qty;
+      bool found = false;
+      for (StrategySlotConfig& slot : s.slots) {
+        if (slot.instrument == *id) {
+          slot.order_qty = qty;
+          found = true;
+        }
+      }
+      if (!found) s.slots.push_back(StrategySlotConfig{*id, qty});
     }
   }
   // Common limits ([risk]) apply to every instrument; [risk.instrument.SYMBOL] may only tighten.
@@ -313,7 +386,7 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
     for (const auto& [symbol, value] : *t) {
       const std::string key = "risk.instrument." + std::string(symbol.str());
       auto id = cfg.registry->find(symbol.str());
-      if (!id) return config_error(path, &value, key, "unknown instrument (known: BTCUSDT, ETHUSDT)");
+      if (!id) return config_error(path, &value, key, "unknown instrument (not in [[instruments]])");
       const toml::table* lt = value.as_table();
       if (lt == nullptr) return config_error(path, &value, key, "expected a table of limits");
       for (const auto& [k, v] : *lt) {
@@ -386,6 +459,13 @@ std::string instruments_text(const InstrumentRegistry& registry) {
 std::string resolved_config_text(const LiveConfig& cfg) {
   std::ostringstream o;
   o << "# resolved configuration (written by sequent)\n";
+  for (const Instrument& ins : cfg.registry->all()) {
+    o << "[[instruments]]\nsymbol = \"" << ins.symbol << "\"\nvenue = \"" << ins.venue << "\"\ntick_size = \"" << to_string(ins.tick_size)
+      << "\"\nlot_size = \"" << to_string(ins.lot_size) << "\"\nmin_notional = \"" << to_string(ins.min_notional) << "\"\n";
+    if (ins.id < cfg.sim_start_prices.size() && cfg.sim_start_prices[ins.id].is_positive())
+      o << "sim_start_price = \"" << to_string(cfg.sim_start_prices[ins.id]) << "\"\n";
+    o << "\n";
+  }
   o << "[session]\nmode = \"" << (cfg.mode == OperatingMode::kPaper ? "paper" : (cfg.mode == OperatingMode::kAdvisory ? "advisory" : "live"))
     << "\"\nseed = " << cfg.seed << "\npipeline = \"" << to_string(cfg.pipeline.mode) << "\"\nwait = \""
     << to_string(cfg.pipeline.wait) << "\"\nring_capacity = " << cfg.pipeline.ring_capacity << "\n\n";

@@ -36,6 +36,9 @@ struct LiveConfig {
   bool gate_orders = false;          // release an order only once its origin seq is durable
   std::int64_t stall_limit_ms = 2000;  // journal not committing for this long → kill switch
   std::string source = "built-in paper defaults";
+  // Simulated market start price per instrument id (from [[instruments]] sim_start_price); 0 =
+  // the built-in default (BTCUSDT, ETHUSDT).
+  std::vector<Price> sim_start_prices;
 };
 
 // The built-in paper configuration: BTCUSDT and ETHUSDT on the simulated venue, MACD(12,26,9)

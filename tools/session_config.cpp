@@ -8,10 +8,11 @@ namespace sequent::tools {
 Result<LiveConfig> config_from_journal(const journal::JournalReader& reader, const std::string& dir) {
   LiveConfig cfg = default_paper_config();
   const journal::SessionMeta& meta = reader.meta();
-  if (instruments_text(*cfg.registry) != meta.instruments)
-    return Error{ErrorCode::kInvalidArgument,
-                 "journal " + dir + ": its instruments differ from the ones this build trades:\n" + meta.instruments};
   if (Status s = apply_config_text(meta.config, dir + " (journal meta config)", cfg); !s.ok()) return s.error();
+  // The stored configuration lists the instruments; they must be the ones the journal recorded.
+  if (instruments_text(*cfg.registry) != meta.instruments)
+    return Error{ErrorCode::kCorrupt, "journal " + dir + ": the instruments in its configuration differ from its meta:\n" +
+                                          meta.instruments};
   cfg.source = dir;
   return cfg;
 }

@@ -243,6 +243,25 @@ TEST_F(JournalSession, LiveModeNeedsConfirmationAndAVenue) {
   EXPECT_NE(confirmed.err.find("no real venue gateway"), std::string::npos) << confirmed.err;
 }
 
+TEST_F(JournalSession, ConfiguredInstrumentsAreTradedJournaledAndReplayed) {
+  const std::string config = dir_ + ".toml";
+  {
+    std::ofstream f(config);
+    f << "[[instruments]]\nsymbol = \"SOLUSDT\"\ntick_size = \"0.01\"\nlot_size = \"0.01\"\nmin_notional = \"5\"\n"
+         "sim_start_price = \"150\"\n\n[strategy.qty]\nSOLUSDT = \"5\"\n\n[risk.instrument.SOLUSDT]\nmax_order_qty = \"50\"\n";
+  }
+  const CommandResult r = run("live --config " + config + " --events 150000 --seed 3 --journal " + dir_);
+  fs::remove(config);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("instruments=SOLUSDT "), std::string::npos) << r.err;
+  const std::string live = final_line(r.out);
+  EXPECT_GT(std::stoull(field(live, "fills")), 0u) << live;
+  const CommandResult verify = run("replay " + dir_ + " --verify");
+  ASSERT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_EQ(field(verify.out, "state_hash"), field(live, "state_hash"));
+  EXPECT_NE(verify.out.find("position instrument=SOLUSDT"), std::string::npos) << verify.out;
+}
+
 TEST_F(JournalSession, LiveRefusesADirectoryThatHoldsASession) {
   record("inline", 5000);
   const CommandResult again = run("live --events 5000 --journal " + dir_);

@@ -162,6 +162,18 @@ RunResult check_config_text(const std::string& text) {
   return r;
 }
 
+TEST(CheckConfig, InstrumentsNeedASimulatedStartPriceAndValidSizes) {
+  RunResult r = check_config_text("[[instruments]]\nsymbol = \"DOGEUSDT\"\ntick_size = \"0.00001\"\nlot_size = \"1\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("instruments[0].sim_start_price: required"), std::string::npos) << r.err;
+  r = check_config_text("[[instruments]]\nsymbol = \"BTCUSDT\"\ntick_size = \"0\"\nlot_size = \"1\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("tick_size must be > 0"), std::string::npos) << r.err;
+  r = check_config_text("[[instruments]]\nsymbol = \"BTCUSDT\"\ntick_sise = \"0.01\"\nlot_size = \"1\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean 'tick_size'"), std::string::npos) << r.err;
+}
+
 TEST(CheckConfig, SuggestsTheKeyThatWasMeant) {
   const RunResult r = check_config_text("[risk]\nmax_oder_qty = \"1\"\n");
   EXPECT_EQ(r.exit_code, 2);
