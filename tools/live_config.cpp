@@ -136,6 +136,7 @@ std::string did_you_mean(const std::string& name, const std::vector<std::string>
 Status check_known_keys(const std::string& path, const toml::table& root) {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kKnown = {
       {"instruments", {}},
+      {"users", {}},
       {"session", {"mode", "seed", "pipeline", "wait", "ring_capacity"}},
       {"market", {"events_per_second"}},
       {"strategy", {"name", "bar_interval_ms", "fast", "slow", "signal", "qty"}},
@@ -155,7 +156,7 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
       for (const auto& [name, list] : kKnown) sections.push_back(name);
       return config_error(path, &node, section.str(), "unknown section" + did_you_mean(std::string(section.str()), sections));
     }
-    if (section.str() == "instruments") continue;  // an array of tables, checked where it is read
+    if (section.str() == "instruments" || section.str() == "users") continue;  // arrays of tables, checked where read
     const toml::table* t = node.as_table();
     if (t == nullptr) return config_error(path, &node, section.str(), "expected a table ([" + std::string(section.str()) + "])");
     for (const auto& [key, value] : *t) {
@@ -233,7 +234,63 @@ Status read_instruments(const std::string& path, const toml::table& root, LiveCo
   return {};
 }
 
+// [[users]]: name, role (viewer, trader, manager, admin) and token_sha256. A clear-text token in the
+// file is refused: secrets never live in configuration (or, through it, in the journal).
+Status read_users(const std::string& path, const toml::table& root, LiveConfig& cfg) {
+  const toml::node* node = root.get("users");
+  if (node == nullptr) return {};
+  const toml::array* list = node->as_array();
+  if (list == nullptr) return config_error(path, node, "users", "expected [[users]] tables");
+  static const std::vector<std::string> kKeys = {"name", "role", "token_sha256"};
+  std::vector<UserConfig> users;
+  std::size_t index = 0;
+  for (const toml::node& item : *list) {
+    const std::string key = "users[" + std::to_string(index++) + "]";
+    const toml::table* t = item.as_table();
+    if (t == nullptr) return config_error(path, &item, key, "expected a table");
+    for (const auto& [k, v] : *t) {
+      if (k.str() == "token" || k.str() == "password")
+        return config_error(path, &v, key + "." + std::string(k.str()),
+                            "never store a secret in the configuration: put its SHA-256 in token_sha256 (`sequent token`)");
+      if (std::find(kKeys.begin(), kKeys.end(), std::string(k.str())) == kKeys.end())
+        return config_error(path, &v, key + "." + std::string(k.str()), "unknown key" + did_you_mean(std::string(k.str()), kKeys));
+    }
+    UserConfig u;
+    for (const char* name : {"name", "role", "token_sha256"}) {
+      const toml::node* n = t->get(name);
+      if (n == nullptr || !n->is_string()) return config_error(path, n ? n : &item, key + "." + name, "expected a string");
+    }
+    u.name = *t->get("name")->value<std::string>();
+    const std::string role = *t->get("role")->value<std::string>();
+    u.token_sha256 = *t->get("token_sha256")->value<std::string>();
+    if (u.name.empty() || u.name.size() > 64) return config_error(path, t->get("name"), key + ".name", "1 to 64 characters");
+    for (const UserConfig& other : users)
+      if (other.name == u.name) return config_error(path, t->get("name"), key + ".name", "user '" + u.name + "' is defined twice");
+    if (role == "viewer") u.role = Role::kViewer;
+    else if (role == "trader") u.role = Role::kTrader;
+    else if (role == "manager") u.role = Role::kManager;
+    else if (role == "admin") u.role = Role::kAdmin;
+    else return config_error(path, t->get("role"), key + ".role", "expected viewer, trader, manager or admin, was '" + role + "'");
+    bool hex = u.token_sha256.size() == 64;
+    for (char c : u.token_sha256) hex = hex && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    if (!hex) return config_error(path, t->get("token_sha256"), key + ".token_sha256", "expected 64 lower-case hex digits (`sequent token` prints them)");
+    users.push_back(std::move(u));
+  }
+  cfg.users = std::move(users);
+  return {};
+}
+
 }  // namespace
+
+std::string_view to_string(Role r) noexcept {
+  switch (r) {
+    case Role::kViewer: return "viewer";
+    case Role::kTrader: return "trader";
+    case Role::kManager: return "manager";
+    case Role::kAdmin: return "admin";
+  }
+  return "viewer";
+}
 
 LiveConfig default_paper_config() {
   LiveConfig cfg;
@@ -278,6 +335,7 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
   Reader r(path, root);
   cfg.source = path;
   SEQUENT_TRY(read_instruments(path, root, cfg));
+  SEQUENT_TRY(read_users(path, root, cfg));
 
   SEQUENT_TRY(r.integer("session.seed", cfg.seed, 0, INT64_MAX));
   if (const toml::node* n = r.node("session.mode")) {
@@ -483,6 +541,8 @@ std::string resolved_config_text(const LiveConfig& cfg) {
   o << "[journal]\nenabled = " << (cfg.journal_enabled ? "true" : "false") << "\ndurability = \""
     << (cfg.durability == journal::Durability::kNone ? "none" : "batch") << "\"\ngate_orders = " << (cfg.gate_orders ? "true" : "false")
     << "\ncheckpoint_every = " << s.checkpoint_every << "\nstall_limit_ms = " << cfg.stall_limit_ms << "\n";
+  for (const UserConfig& u : cfg.users)
+    o << "\n[[users]]\nname = \"" << u.name << "\"\nrole = \"" << to_string(u.role) << "\"\ntoken_sha256 = \"" << u.token_sha256 << "\"\n";
   const RiskConfig& risk = cfg.core.risk;
   char day[32];
   const long minutes = static_cast<long>(risk.day_start_offset_ns / (60LL * 1'000'000'000));

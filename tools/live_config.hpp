@@ -17,6 +17,16 @@ namespace sequent::tools {
 
 enum class OperatingMode { kPaper, kAdvisory, kLive };
 
+// Console users: roles in increasing power; a token is stored only as its SHA-256 (hex).
+enum class Role { kViewer, kTrader, kManager, kAdmin };
+std::string_view to_string(Role r) noexcept;
+
+struct UserConfig {
+  std::string name;
+  Role role = Role::kViewer;
+  std::string token_sha256;  // 64 lower-case hex digits
+};
+
 struct LiveConfig {
   std::unique_ptr<InstrumentRegistry> registry;
   // paper: the simulated venue fills orders; advisory: strategies and risk run and every decision
@@ -39,6 +49,7 @@ struct LiveConfig {
   // Simulated market start price per instrument id (from [[instruments]] sim_start_price); 0 =
   // the built-in default (BTCUSDT, ETHUSDT).
   std::vector<Price> sim_start_prices;
+  std::vector<UserConfig> users;  // [[users]]: who may use the admin console, and as what
 };
 
 // The built-in paper configuration: BTCUSDT and ETHUSDT on the simulated venue, MACD(12,26,9)

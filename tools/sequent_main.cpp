@@ -8,6 +8,7 @@
 #include "tools/live_command.hpp"
 #include "tools/live_config.hpp"
 #include "tools/replay_command.hpp"
+#include "tools/token_command.hpp"
 
 namespace {
 
@@ -65,6 +66,11 @@ int main(int argc, char** argv) {
   export_cmd->add_option("--to", exp.to, "Last seq (default: the end)");
   export_cmd->add_flag("--outputs", exp.outputs, "Also write the recorded outputs after the input that caused them");
   export_cmd->add_option("--format", exp.format, "Output format: jsonl")->required();
+
+  std::string token_name = "operator", token_role = "viewer";
+  CLI::App* token_cmd = app.add_subcommand("token", "Generate a console token (stdout) and its SHA-256 for [[users]] (stderr)");
+  token_cmd->add_option("--name", token_name, "User name for the [[users]] snippet (default operator)");
+  token_cmd->add_option("--role", token_role, "viewer (default), trader, manager or admin");
 
   std::string check_path;
   CLI::App* check_cmd = app.add_subcommand("check-config", "Validate a configuration file and print it fully resolved");
@@ -137,6 +143,7 @@ int main(int argc, char** argv) {
   }
   if (live_cmd->parsed()) return sequent::tools::run_live(live);
   if (replay_cmd->parsed()) return sequent::tools::run_replay(replay);
+  if (token_cmd->parsed()) return sequent::tools::run_token_command(token_name, token_role);
   if (check_cmd->parsed()) {
     sequent::tools::LiveConfig cfg = sequent::tools::default_paper_config();
     if (sequent::Status s = sequent::tools::apply_config_file(check_path, cfg); !s.ok()) {

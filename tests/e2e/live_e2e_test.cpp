@@ -174,6 +174,41 @@ TEST(CheckConfig, InstrumentsNeedASimulatedStartPriceAndValidSizes) {
   EXPECT_NE(r.err.find("did you mean 'tick_size'"), std::string::npos) << r.err;
 }
 
+TEST(Token, PrintsATokenOnceAndTheHashThatGoesInTheConfig) {
+  const RunResult r = run("token --name alice --role manager");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("^token=([0-9a-f]{64})\n$"))) << r.out;
+  const std::string token = m[1].str();
+  ASSERT_TRUE(std::regex_search(r.err, m, std::regex("token_sha256 = \"([0-9a-f]{64})\""))) << r.err;
+  const std::string hash = m[1].str();
+  // Independent check of the hash with coreutils.
+  const std::string hash_file = temp_path("sha.txt");
+  ASSERT_EQ(std::system(("printf %s " + token + " | sha256sum > " + hash_file).c_str()), 0);
+  EXPECT_EQ(slurp(hash_file).substr(0, 64), hash);
+  std::remove(hash_file.c_str());
+  EXPECT_EQ(r.err.find(token), std::string::npos) << "the token itself goes to stdout only";
+  // The snippet is a valid configuration.
+  const RunResult check = check_config_text(r.err.substr(r.err.find("[[users]]")));
+  EXPECT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_NE(check.out.find("role = \"manager\""), std::string::npos) << check.out;
+  const RunResult again = run("token");
+  EXPECT_NE(again.out, r.out) << "every token is new";
+}
+
+TEST(CheckConfig, RefusesClearTextTokensAndBadUsers) {
+  RunResult r = check_config_text("[[users]]\nname = \"bob\"\nrole = \"admin\"\ntoken = \"hunter2\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("never store a secret"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << "the secret is not echoed";
+  r = check_config_text("[[users]]\nname = \"bob\"\nrole = \"god\"\ntoken_sha256 = \"" + std::string(64, 'a') + "\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("users[0].role: expected viewer, trader, manager or admin"), std::string::npos) << r.err;
+  r = check_config_text("[[users]]\nname = \"bob\"\nrole = \"viewer\"\ntoken_sha256 = \"abc\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("64 lower-case hex digits"), std::string::npos) << r.err;
+}
+
 TEST(CheckConfig, SuggestsTheKeyThatWasMeant) {
   const RunResult r = check_config_text("[risk]\nmax_oder_qty = \"1\"\n");
   EXPECT_EQ(r.exit_code, 2);

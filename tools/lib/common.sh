@@ -10,7 +10,7 @@ SEQUENT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libconcurrentqueue-dev
   libcli11-dev libtomlplusplus-dev
-  liblmdb-dev libxxhash-dev
+  liblmdb-dev libxxhash-dev libssl-dev
   zlib1g-dev libminizip-dev
 )
 
