@@ -7,7 +7,8 @@ namespace sequent {
 RouterStage::RouterStage(const InstrumentRegistry& registry, RouterConfig config)
     : registry_(&registry), orders_(config.max_open_orders), positions_(registry.size()),
       max_trade_id_(registry.size(), 0),
-      cancel_on_kill_switch_(config.cancel_on_kill_switch) {
+      cancel_on_kill_switch_(config.cancel_on_kill_switch),
+      flatten_on_kill_switch_(config.flatten_on_kill_switch) {
   scratch_.reserve(orders_.max_orders());
 }
 
@@ -94,11 +95,14 @@ void RouterStage::on_event(const Event& e, OutputSink& sink) noexcept {
         ++unsent_total_;
       }
       return;
-    case EventType::kAdmin:
-      if (e.payload.admin.command == AdminCommand::kCancelAll ||
-          (e.payload.admin.command == AdminCommand::kKillSwitch && cancel_on_kill_switch_))
+    case EventType::kAdmin: {
+      const AdminCommand c = e.payload.admin.command;
+      const bool kill = c == AdminCommand::kKillSwitch;
+      if (c == AdminCommand::kCancelAll || c == AdminCommand::kFlatten || (kill && (cancel_on_kill_switch_ || flatten_on_kill_switch_)))
         cancel_all(e, sink);
+      if (c == AdminCommand::kFlatten || (kill && flatten_on_kill_switch_)) flatten(e, sink);
       return;
+    }
     default:
       return;
   }
@@ -188,6 +192,37 @@ void RouterStage::cancel_all(const Event& origin, OutputSink& sink) noexcept {
     cancel.payload.order.strategy_id = r->strategy_id;
     bump(counters_.cancels);
     sink.on_output(cancel);
+  }
+}
+
+void RouterStage::flatten(const Event& origin, OutputSink& sink) noexcept {
+  unsigned index = 0;
+  for (std::size_t i = 0; i < positions_.size() && index < 128; ++i) {
+    const std::int64_t q = positions_[i].qty().raw();
+    if (q == 0) continue;
+    // The router's own order (risk has already allowed reduce-only orders while halted): a
+    // market order for the whole position, id from the admin input's seq (index from 128 up, so
+    // it never meets an id a strategy derives from the same seq).
+    Event order = make_event(EventType::kOrderNew, Source::kRouter, static_cast<InstrumentId>(i), origin.header.event_ns);
+    order.header.seq = origin.header.seq;
+    order.header.recv_ns = origin.header.recv_ns;
+    order.header.flags = kFlagDerived;
+    OrderPayload& o = order.payload.order;
+    o.client_order_id = make_client_order_id(origin.header.seq, 128 + index++);
+    o.side = q > 0 ? Side::kSell : Side::kBuy;
+    o.qty = Qty::from_raw(q > 0 ? q : -q);
+    o.order_type = OrderType::kMarket;
+    o.tif = TimeInForce::kIoc;
+    OrderRecord r;
+    r.client_order_id = o.client_order_id;
+    r.instrument = order.instrument();
+    r.side = o.side;
+    r.order_type = o.order_type;
+    r.qty = o.qty;
+    if (!orders_.insert(r)) continue;
+    ++orders_total_;
+    bump(counters_.orders);
+    sink.on_output(order);
   }
 }
 

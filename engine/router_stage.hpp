@@ -40,6 +40,7 @@ class OutputSink {
 struct RouterConfig {
   std::size_t max_open_orders = 4096;
   bool cancel_on_kill_switch = true;  // the kill switch also cancels every working order
+  bool flatten_on_kill_switch = false;  // ... and sends market orders that close every position
 };
 
 // Counters readable from any thread (single writer: the router's thread).
@@ -76,6 +77,8 @@ class RouterStage {
   void on_reconcile(const Event& e) noexcept;
   // Cancels every working order (admin cancel_all, kill switch), in client order id order.
   void cancel_all(const Event& origin, OutputSink& sink) noexcept;
+  // Market orders closing every open position (admin flatten; kill switch when configured).
+  void flatten(const Event& origin, OutputSink& sink) noexcept;
   void bump(std::atomic<std::uint64_t>& c) noexcept { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   void publish_pnl() noexcept;
 
@@ -88,6 +91,7 @@ class RouterStage {
   std::uint64_t venue_reports_seen_ = 0;
   std::uint64_t unsent_total_ = 0;        // orders refused after they left the router (fed back)
   bool cancel_on_kill_switch_;
+  bool flatten_on_kill_switch_;
   std::vector<ClientOrderId> scratch_;  // cancel_all's sorted ids; capacity reserved at construction  // execution reports from the venue's stream applied so far
   Seq last_seq_ = 0;
   std::uint64_t orders_total_ = 0, fills_total_ = 0, rejects_total_ = 0, invalid_total_ = 0;

@@ -142,7 +142,8 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
       {"strategy", {"name", "bar_interval_ms", "fast", "slow", "signal", "qty"}},
       {"risk", {"max_order_qty", "max_order_notional", "max_position_qty", "max_position_notional", "price_band_bps",
                 "initial_equity", "max_gross_exposure", "max_open_orders", "max_orders_per_second", "max_orders_per_day",
-                "trading_day_start_utc", "daily_loss_limit", "max_drawdown", "instrument"}},
+                "trading_day_start_utc", "daily_loss_limit", "max_drawdown", "cancel_on_halt", "flatten_on_halt",
+                "instrument"}},
       {"threads", {"sequencer", "venue", "core", "strategy", "risk", "router"}},
       {"console", {"address"}},
       {"journal", {"enabled", "dir", "durability", "gate_orders", "checkpoint_every", "stall_limit_ms"}},
@@ -417,6 +418,13 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
     if (fraction.raw() % 10'000 != 0) return config_error(path, n, "risk.max_gross_exposure", "at most 4 decimal places");
     risk.max_gross_exposure_bps = fraction.raw() / 10'000;
   }
+  for (const char* flag : {"risk.cancel_on_halt", "risk.flatten_on_halt"}) {
+    if (const toml::node* n = r.node(flag)) {
+      if (!n->is_boolean()) return config_error(path, n, flag, "expected true or false");
+      (std::string(flag) == "risk.cancel_on_halt" ? cfg.core.router.cancel_on_kill_switch : cfg.core.router.flatten_on_kill_switch) =
+          *n->value<bool>();
+    }
+  }
   SEQUENT_TRY(r.decimal("risk.daily_loss_limit", risk.daily_loss_limit, true));
   if (const toml::node* n = r.node("risk.max_drawdown")) {
     Money fraction;  // of the day's peak equity, e.g. "0.05"
@@ -547,7 +555,8 @@ std::string resolved_config_text(const LiveConfig& cfg) {
   char day[32];
   const long minutes = static_cast<long>(risk.day_start_offset_ns / (60LL * 1'000'000'000));
   std::snprintf(day, sizeof(day), "%02ld:%02ld", minutes / 60, minutes % 60);
-  o << "\n[risk]\ninitial_equity = \"" << to_string(risk.initial_equity) << "\"\ntrading_day_start_utc = \"" << day << "\"\n";
+  o << "\n[risk]\ncancel_on_halt = " << (cfg.core.router.cancel_on_kill_switch ? "true" : "false") << "\nflatten_on_halt = "
+    << (cfg.core.router.flatten_on_kill_switch ? "true" : "false") << "\ninitial_equity = \"" << to_string(risk.initial_equity) << "\"\ntrading_day_start_utc = \"" << day << "\"\n";
   if (risk.max_gross_exposure_bps > 0)
     o << "max_gross_exposure = \"" << to_string(Money::from_raw(risk.max_gross_exposure_bps * 10'000)) << "\"\n";
   if (risk.daily_loss_limit.is_positive()) o << "daily_loss_limit = \"" << to_string(risk.daily_loss_limit) << "\"\n";

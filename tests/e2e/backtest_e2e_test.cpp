@@ -227,6 +227,12 @@ TEST(BacktestCommand, RealTradeCaptureRunsAndReplays) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(BacktestCommand, TheBacktestExampleConfigApplies) {
+  const std::string data = write_bars("EXAMPLE_1m.csv");
+  const CommandResult r = run("backtest --data " + data + " --strategy sma_cross --param fast=2 --param slow=3 --config config/backtest.toml");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST(BacktestCommand, TightDailyLossLimitTripsTheBreakerAndStopsNewExposure) {
   const std::string data = "../shared/data/crypto_1m/binance_spot_BTCUSDT_1m_20250520_20250818.csv.gz";
   if (!std::filesystem::exists(data)) GTEST_SKIP() << "no data at " << data;

@@ -252,7 +252,15 @@ TEST(LiveCommand, TightRiskLimitsDenyOrdersWithTheirReason) {
   EXPECT_EQ(field(fl, "orders"), "1") << fl;  // one order per trading day, all the rest denied
 }
 
-TEST(LiveCommand, ExampleConfigsLoad) {
+TEST(LiveCommand, EveryExampleConfigLoads) {
+  for (const char* example : {"config/paper.toml", "config/advisory.toml", "config/live.toml", "config/backtest.toml"})
+    EXPECT_EQ(run(std::string("check-config ") + example).exit_code, 0) << example << ": " << run(std::string("check-config ") + example).err;
+  const RunResult live = run("live --config config/live.toml --events 10");
+  EXPECT_EQ(live.exit_code, 2) << "live mode needs --confirm-live";
+  EXPECT_NE(live.err.find("--confirm-live"), std::string::npos) << live.err;
+}
+
+TEST(LiveCommand, ExampleConfigsRun) {
   for (const char* example : {"config/paper.toml", "config/advisory.toml"}) {
     const RunResult r = run(std::string("live --config ") + example + " --events 20000");
     EXPECT_EQ(r.exit_code, 0) << example << ": " << r.err;

@@ -86,6 +86,30 @@ TEST(RouterStage, KillSwitchCancelsWorkingOrdersUnlessConfiguredNotTo) {
   }
 }
 
+TEST(RouterStage, FlattenClosesEveryPositionWithMarketOrders) {
+  RouterFixture f;
+  RouterConfig c;
+  c.flatten_on_kill_switch = true;
+  RouterStage router(f.registry, c);
+  Recorder out;
+  router.on_event(f.order(5, 0), out);
+  Event fill = f.report(make_client_order_id(5, 0), ExecType::kFill, 6);
+  fill.payload.exec.last_price = Price::from_units(90'000);
+  fill.payload.exec.last_qty = Qty::from_raw(3'000'000);
+  fill.payload.exec.trade_id = 1;
+  router.on_event(fill, out);
+  out.outputs.clear();
+  router.on_event(f.admin(AdminCommand::kKillSwitch, 7), out);
+  ASSERT_EQ(out.outputs.size(), 1u);
+  const Event& o = out.outputs[0];
+  EXPECT_EQ(o.type(), EventType::kOrderNew);
+  EXPECT_EQ(o.payload.order.side, Side::kSell);
+  EXPECT_EQ(o.payload.order.qty.raw(), 3'000'000);
+  EXPECT_EQ(o.payload.order.order_type, OrderType::kMarket);
+  EXPECT_EQ(o.payload.order.client_order_id, make_client_order_id(7, 128));
+  EXPECT_NE(router.orders().find(o.payload.order.client_order_id), nullptr) << "tracked like any order";
+}
+
 TEST(RouterStage, FillForAnOrderNeverAcknowledgedStillCountsAndCompletesIt) {
   RouterFixture f;
   RouterStage router(f.registry, RouterConfig{});
