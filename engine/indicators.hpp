@@ -92,7 +92,13 @@ class Macd {
 class IndicatorWindow {
  public:
   explicit IndicatorWindow(int capacity);
-  double& at(std::int64_t i) noexcept { return data_[static_cast<std::size_t>(i % capacity_)]; }
+  double& at(std::int64_t i) noexcept {
+    // A 32-bit modulo costs a fraction of a 64-bit one (this runs per input on the backtest
+    // path); indices past 2^32 inputs fall back to 64 bits.
+    if (static_cast<std::uint64_t>(i) <= 0xFFFFFFFFu)
+      return data_[static_cast<std::uint32_t>(i) % static_cast<std::uint32_t>(capacity_)];
+    return data_[static_cast<std::size_t>(i % capacity_)];
+  }
   void archive(StateArchive& a) noexcept;
 
  private:

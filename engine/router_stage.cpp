@@ -106,7 +106,9 @@ void RouterStage::on_event(const Event& e, OutputSink& sink) noexcept {
     default:
       return;
   }
-  publish_pnl();
+  // The status line's P&L: after every execution report, and every 256th market event otherwise
+  // (marking to market costs a 128-bit division per instrument; the counter is not state).
+  if (e.type() == EventType::kExecReport || (++publish_countdown_ & 0xFF) == 0) publish_pnl();
 }
 
 void RouterStage::on_exec(const Event& e) noexcept {

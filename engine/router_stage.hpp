@@ -89,7 +89,8 @@ class RouterStage {
   bool reconciling_ = false;
   std::uint64_t adopted_total_ = 0, expired_by_reconcile_total_ = 0;
   std::uint64_t venue_reports_seen_ = 0;
-  std::uint64_t unsent_total_ = 0;        // orders refused after they left the router (fed back)
+  std::uint64_t unsent_total_ = 0;
+  std::uint32_t publish_countdown_ = 0;   // not state: paces the status line's P&L        // orders refused after they left the router (fed back)
   bool cancel_on_kill_switch_;
   bool flatten_on_kill_switch_;
   std::vector<ClientOrderId> scratch_;  // cancel_all's sorted ids; capacity reserved at construction  // execution reports from the venue's stream applied so far
