@@ -1,6 +1,14 @@
 // Plain, gzip (zlib) and zip (minizip) byte sources. Cold path; see byte_source.hpp.
 #include "gateways/detail/byte_source.hpp"
 
+#include <algorithm>
+
+#include <thread>
+
+#include <mutex>
+
+#include <condition_variable>
+
 #include <unzip.h>
 #include <zlib.h>
 
@@ -109,6 +117,117 @@ class ZipSource final : public ByteSource {
 
 }  // namespace
 
+namespace {
+
+// Decompresses ahead on its own thread into a fixed ring of chunks, so inflating (zlib is about
+// three quarters of reading a gzip kline file) overlaps with the caller's parsing and backtest.
+// Memory is fixed: kChunks × kChunkBytes. The caller's thread and the inflating thread meet only
+// under the mutex (a cold path: file I/O, once per 256 KiB).
+class PrefetchSource final : public ByteSource {
+ public:
+  explicit PrefetchSource(std::unique_ptr<ByteSource> inner)
+      : inner_(std::move(inner)), compression_(inner_->compression()), worker_([this] { run(); }) {}
+
+  ~PrefetchSource() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    changed_.notify_all();
+    worker_.join();
+  }
+
+  Result<std::size_t> read(char* out, std::size_t capacity) override {
+    std::size_t written = 0;
+    while (written < capacity) {
+      if (offset_ == current_.size) {
+        if (have_current_) release_current();
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [this] { return filled_ > 0 || done_; });
+        if (filled_ == 0) {
+          if (!error_.message.empty()) return error_;
+          return written;
+        }
+        current_ = chunks_[head_];
+        have_current_ = true;
+        offset_ = 0;
+        if (current_.size == 0) return written;  // cannot happen: empty chunks are not queued
+      }
+      const std::size_t n = std::min(capacity - written, current_.size - offset_);
+      std::memcpy(out + written, current_.data.get() + offset_, n);
+      offset_ += n;
+      written += n;
+      if (written > 0 && offset_ == current_.size) break;  // hand back what we have, as a read() would
+    }
+    return written;
+  }
+
+  Compression compression() const noexcept override { return compression_; }
+
+ private:
+  static constexpr std::size_t kChunks = 4;
+  static constexpr std::size_t kChunkBytes = 256 * 1024;
+  struct Chunk {
+    std::shared_ptr<char[]> data;
+    std::size_t size = 0;
+  };
+
+  void release_current() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    head_ = (head_ + 1) % kChunks;
+    --filled_;
+    have_current_ = false;
+    current_.size = 0;
+    offset_ = 0;
+    changed_.notify_all();
+  }
+
+  void run() {
+    for (std::size_t i = 0; i < kChunks; ++i) chunks_[i].data = std::shared_ptr<char[]>(new char[kChunkBytes]);
+    std::size_t tail = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait(lock, [this] { return filled_ < kChunks || stop_; });
+        if (stop_) return;
+      }
+      // The slot at tail is free (filled_ < kChunks), and only this thread writes free slots.
+      auto n = inner_->read(chunks_[tail].data.get(), kChunkBytes);
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!n) {
+        error_ = n.error();
+        done_ = true;
+        changed_.notify_all();
+        return;
+      }
+      if (*n == 0) {
+        done_ = true;
+        changed_.notify_all();
+        return;
+      }
+      chunks_[tail].size = *n;
+      tail = (tail + 1) % kChunks;
+      ++filled_;
+      changed_.notify_all();
+    }
+  }
+
+  std::unique_ptr<ByteSource> inner_;
+  Compression compression_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  Chunk chunks_[kChunks];
+  std::size_t head_ = 0, filled_ = 0;  // under mutex_
+  bool done_ = false, stop_ = false;   // under mutex_
+  Error error_;                        // under mutex_, before done_
+  Chunk current_;                      // caller's thread: the chunk being copied out
+  bool have_current_ = false;
+  std::size_t offset_ = 0;
+  std::thread worker_;                 // last: starts after every member above exists
+};
+
+}  // namespace
+
 Result<std::unique_ptr<ByteSource>> ByteSource::open(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) return io_error(path, "cannot open");
@@ -123,7 +242,7 @@ Result<std::unique_ptr<ByteSource>> ByteSource::open(const std::string& path) {
     gzFile gz = gzopen(path.c_str(), "rb");
     if (gz == nullptr) return io_error(path, "cannot open");
     gzbuffer(gz, kGzipBufferBytes);
-    return std::unique_ptr<ByteSource>(new GzipSource(gz, path));
+    return std::unique_ptr<ByteSource>(new PrefetchSource(std::unique_ptr<ByteSource>(new GzipSource(gz, path))));
   }
   if (got == 4 && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4) {
     std::fclose(f);
@@ -131,7 +250,7 @@ Result<std::unique_ptr<ByteSource>> ByteSource::open(const std::string& path) {
     if (zip == nullptr) return Error{ErrorCode::kCorrupt, path + ": not a readable zip archive"};
     auto source = std::make_unique<ZipSource>(zip, path);
     if (Status s = source->start(); !s) return s.error();
-    return std::unique_ptr<ByteSource>(std::move(source));
+    return std::unique_ptr<ByteSource>(new PrefetchSource(std::move(source)));
   }
   std::rewind(f);
   return std::unique_ptr<ByteSource>(new PlainSource(f, path));

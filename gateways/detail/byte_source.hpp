@@ -1,7 +1,8 @@
 // ByteSource: the decompressed bytes of a market-data file, read in caller-sized chunks.
 //
-// Cold path (file I/O on the reader's thread). One ByteSource belongs to one reader; it is not
-// thread-safe. The compression is detected from the file's first bytes, not its name: gzip
+// Cold path (file I/O). One ByteSource belongs to one reader and is called from one thread;
+// compressed sources inflate ahead on a thread of their own (a fixed ring of 4 × 256 KiB chunks),
+// so decompression overlaps with the caller's work. The compression is detected from the file's first bytes, not its name: gzip
 // (1f 8b, read with zlib, multi-member files included), zip (PK\3\4, read with minizip: the first
 // file entry, as in Binance's public-data archives) or plain. Memory is fixed at open: zlib's and
 // minizip's own buffers plus nothing per byte read, so any file length streams in constant memory.
