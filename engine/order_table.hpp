@@ -72,6 +72,21 @@ struct OrderRecord {
   bool confirmed = false;  // reconciliation: the venue reported it open during the current window
 };
 
+// A pending-new record for an order event (kOrderNew payload: id, side, type, price, quantity).
+inline OrderRecord order_record_of(const Event& order) noexcept {
+  const OrderPayload& o = order.payload.order;
+  OrderRecord r;
+  r.client_order_id = o.client_order_id;
+  r.instrument = order.instrument();
+  r.strategy_id = o.strategy_id;
+  r.side = o.side;
+  r.order_type = o.order_type;
+  r.status = OrderStatus::kPendingNew;
+  r.price = o.price;
+  r.qty = o.qty;
+  return r;
+}
+
 class OrderTable {
  public:
   // Capacity rounded up to a power of two, at least 2 × max_orders so probes stay short.

@@ -101,16 +101,9 @@ RejectReason RiskStage::check(const Event& intent) const noexcept {
 }
 
 void RiskStage::on_approved(const Event& order) noexcept {
-  const OrderPayload& o = order.payload.order;
-  OrderRecord r;
-  r.client_order_id = o.client_order_id;
-  r.instrument = order.instrument();
-  r.strategy_id = o.strategy_id;
-  r.side = o.side;
-  r.order_type = o.order_type;
+  OrderRecord r = order_record_of(order);
   // Market orders are carried at the price risk approved them at (the last trade).
-  r.price = o.order_type == OrderType::kMarket ? last_price_[order.instrument()] : o.price;
-  r.qty = o.qty;
+  if (r.order_type == OrderType::kMarket) r.price = last_price_[order.instrument()];
   if (open_.insert(r)) adjust_open(r, r.qty.raw());  // a full table under-counts; max_open_orders bounds it
   const TimeNs t = order.header.event_ns;
   if (config_.max_orders_per_second != 0) {

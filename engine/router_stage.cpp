@@ -16,17 +16,7 @@ void RouterStage::on_event(const Event& e, OutputSink& sink) noexcept {
   if (e.derived()) {
     switch (e.type()) {
       case EventType::kOrderNew: {
-        const OrderPayload& o = e.payload.order;
-        OrderRecord r;
-        r.client_order_id = o.client_order_id;
-        r.instrument = e.instrument();
-        r.strategy_id = o.strategy_id;
-        r.side = o.side;
-        r.order_type = o.order_type;
-        r.status = OrderStatus::kPendingNew;
-        r.price = o.price;
-        r.qty = o.qty;
-        if (!orders_.insert(r)) {
+        if (!orders_.insert(order_record_of(e))) {
           // Table full or id reused: refuse locally, as risk would, and report it.
           Event denied = e;
           denied.header.type = EventType::kOrderDenied;
@@ -215,13 +205,7 @@ void RouterStage::flatten(const Event& origin, OutputSink& sink) noexcept {
     o.qty = Qty::from_raw(q > 0 ? q : -q);
     o.order_type = OrderType::kMarket;
     o.tif = TimeInForce::kIoc;
-    OrderRecord r;
-    r.client_order_id = o.client_order_id;
-    r.instrument = order.instrument();
-    r.side = o.side;
-    r.order_type = o.order_type;
-    r.qty = o.qty;
-    if (!orders_.insert(r)) continue;
+    if (!orders_.insert(order_record_of(order))) continue;
     ++orders_total_;
     bump(counters_.orders);
     sink.on_output(order);

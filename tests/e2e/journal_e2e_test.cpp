@@ -28,16 +28,7 @@ namespace fs = std::filesystem;
 using namespace sequent::e2e;
 CommandResult run(const std::string& args) { return run_sequent(args); }
 
-std::string field(const std::string& text, const std::string& key) {
-  std::smatch m;
-  const std::regex re("(^|[ \n])" + key + "=([^ \n]+)");
-  return std::regex_search(text, m, re) ? m[2].str() : std::string();
-}
 
-std::string final_line(const std::string& out) {
-  const auto pos = out.rfind("final ");
-  return pos == std::string::npos ? std::string() : out.substr(pos, out.find('\n', pos) - pos);
-}
 
 class JournalSession : public ::testing::Test {
  protected:

@@ -32,17 +32,7 @@ RunResult run(const std::string& args) {
   return r;
 }
 
-std::string field(const std::string& line, const std::string& key) {
-  std::smatch m;
-  const std::regex re("(^| )" + key + "=([^ \n]+)");
-  return std::regex_search(line, m, re) ? m[2].str() : std::string();
-}
 
-std::string final_line(const std::string& out) {
-  const auto pos = out.rfind("final ");
-  if (pos == std::string::npos) return {};
-  return out.substr(pos, out.find('\n', pos) - pos);
-}
 
 TEST(LiveCommand, InlineRunIsReproducibleForASeedAndTrades) {
   const RunResult a = run("live --events 300000 --seed 7 --pipeline inline");

@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -50,6 +51,19 @@ inline CommandResult run_sequent(const std::string& args) {
   std::remove(out_file.c_str());
   std::remove(err_file.c_str());
   return r;
+}
+
+// The value of `key=` in logfmt text (a status or final line, a replay summary); "" when absent.
+inline std::string field(const std::string& text, const std::string& key) {
+  std::smatch m;
+  const std::regex re("(^|[ \n])" + key + "=([^ \n]+)");
+  return std::regex_search(text, m, re) ? m[2].str() : std::string();
+}
+
+// The last `final ...` line of `sequent live`'s stdout.
+inline std::string final_line(const std::string& out) {
+  const auto pos = out.rfind("final ");
+  return pos == std::string::npos ? std::string() : out.substr(pos, out.find('\n', pos) - pos);
 }
 
 }  // namespace sequent::e2e
