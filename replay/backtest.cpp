@@ -253,25 +253,35 @@ void BacktestSession::drain(const Event& bar) noexcept {
   }
 }
 
-void BacktestSession::on_bar(const Event& bar_in) noexcept {
+// The venue sees a bar (or a trade as a one-price bar) first: its fills at this bar are inputs
+// sequenced before the bar itself.
+void BacktestSession::venue_sees(const Event& bar) noexcept {
   reports_.clear();
-  venue_.on_bar(bar_in, reports_);
+  venue_.on_bar(bar, reports_);
   // Reports may be appended to while iterating in drain(); copy them out first by index.
   for (std::size_t i = 0; i < reports_.size(); ++i) {
     Event r = reports_[i];
     input(r);
   }
+}
+
+// One equity sample (a bar's close): performance tracker, HTML series, equity CSV.
+void BacktestSession::close_sample(TimeNs t, Price close) noexcept {
+  tracker_.on_bar_close(t, close);
+  if (sampler_ != nullptr) sampler_->add(t, close.to_double(), tracker_.equity().to_double());
+  if (equity_ != nullptr) {
+    const std::string c = to_string(close), pos = to_string(tracker_.position()), cash = to_string(tracker_.cash()),
+                      eq = to_string(tracker_.equity());
+    std::fprintf(equity_, "%s,%s,%s,%s,%s\n", iso8601_utc(t).c_str(), c.c_str(), pos.c_str(), cash.c_str(), eq.c_str());
+  }
+}
+
+void BacktestSession::on_bar(const Event& bar_in) noexcept {
+  venue_sees(bar_in);
   Event bar = bar_in;
   input(bar);
   drain(bar);
-  tracker_.on_bar_close(bar.header.event_ns, bar.payload.bar.close);
-  if (sampler_ != nullptr) sampler_->add(bar.header.event_ns, bar.payload.bar.close.to_double(), tracker_.equity().to_double());
-  if (equity_ != nullptr) {
-    const std::string close = to_string(bar.payload.bar.close), pos = to_string(tracker_.position()),
-                      cash = to_string(tracker_.cash()), eq = to_string(tracker_.equity());
-    std::fprintf(equity_, "%s,%s,%s,%s,%s\n", iso8601_utc(bar.header.event_ns).c_str(), close.c_str(), pos.c_str(),
-                 cash.c_str(), eq.c_str());
-  }
+  close_sample(bar.header.event_ns, bar.payload.bar.close);
 }
 
 void BacktestSession::on_trade(const Event& trade_in) noexcept {
@@ -286,12 +296,7 @@ void BacktestSession::on_trade(const Event& trade_in) noexcept {
   const Price p = trade_in.payload.trade.price;
   as_bar.payload.bar.open = as_bar.payload.bar.high = as_bar.payload.bar.low = as_bar.payload.bar.close = p;
   as_bar.payload.bar.volume = trade_in.payload.trade.qty;
-  reports_.clear();
-  venue_.on_bar(as_bar, reports_);
-  for (std::size_t i = 0; i < reports_.size(); ++i) {
-    Event r = reports_[i];
-    input(r);
-  }
+  venue_sees(as_bar);
   Event trade = trade_in;
   input(trade);
   drain(as_bar);
@@ -300,14 +305,7 @@ void BacktestSession::on_trade(const Event& trade_in) noexcept {
 
 void BacktestSession::finish_trades() noexcept {
   if (sample_bucket_ == INT64_MIN) return;
-  const Price close = last_trade_.payload.trade.price;
-  tracker_.on_bar_close(sample_bucket_, close);
-  if (sampler_ != nullptr) sampler_->add(sample_bucket_, close.to_double(), tracker_.equity().to_double());
-  if (equity_ != nullptr) {
-    const std::string c = to_string(close), pos = to_string(tracker_.position()), cash = to_string(tracker_.cash()),
-                      eq = to_string(tracker_.equity());
-    std::fprintf(equity_, "%s,%s,%s,%s,%s\n", iso8601_utc(sample_bucket_).c_str(), c.c_str(), pos.c_str(), cash.c_str(), eq.c_str());
-  }
+  close_sample(sample_bucket_, last_trade_.payload.trade.price);
 }
 
 void BacktestSession::finish(TimeNs interval_ns, BacktestReport& report) {

@@ -123,6 +123,8 @@ class BacktestSession {
   class Sink;
   BacktestSession(BacktestSetup setup, journal::JournalWriter* journal, Money cash);
   void input(Event& e) noexcept;
+  void venue_sees(const Event& bar) noexcept;
+  void close_sample(TimeNs t, Price close) noexcept;
   void drain(const Event& bar) noexcept;
 
   BacktestSetup setup_;

@@ -29,25 +29,19 @@ class JsonObject {
     out_ += '"';
     return *this;
   }
-  JsonObject& u64(const char* key, std::uint64_t v) {
-    sep();
-    out_ += '"';
-    out_ += key;
-    out_ += "\":";
-    out_ += std::to_string(v);
-    return *this;
-  }
-  JsonObject& i64(const char* key, std::int64_t v) {
-    sep();
-    out_ += '"';
-    out_ += key;
-    out_ += "\":";
-    out_ += std::to_string(v);
-    return *this;
-  }
+  JsonObject& u64(const char* key, std::uint64_t v) { return integer(key, std::to_string(v)); }
+  JsonObject& i64(const char* key, std::int64_t v) { return integer(key, std::to_string(v)); }
   template <class Tag>
   JsonObject& dec(const char* key, Fixed<Tag> v) {
     return str(key, to_string(v));
+  }
+  JsonObject& integer(const char* key, const std::string& digits) {
+    sep();
+    out_ += '"';
+    out_ += key;
+    out_ += "\":";
+    out_ += digits;
+    return *this;
   }
   std::string done() {
     out_ += '}';
