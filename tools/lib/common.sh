@@ -12,6 +12,12 @@ SEQUENT_PACKAGES=(
   libcli11-dev libtomlplusplus-dev
   liblmdb-dev libxxhash-dev libssl-dev
   zlib1g-dev libminizip-dev
+  libsimdjson-dev libedit-dev
+)
+# What only the tests need: a WebSocket client the project does not implement itself (the console
+# end-to-end tests) and a headless browser with its driver (the web console test).
+SEQUENT_TEST_PACKAGES=(
+  python3 python3-websockets python3-selenium chromium chromium-driver
 )
 
 log() { printf '[sequent] %s\n' "$*" >&2; }
@@ -20,7 +26,7 @@ log() { printf '[sequent] %s\n' "$*" >&2; }
 ensure_packages() {
   local missing=()
   local p
-  for p in "${SEQUENT_PACKAGES[@]}"; do
+  for p in "${SEQUENT_PACKAGES[@]}" "$@"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then
