@@ -46,6 +46,10 @@ class MacdCrossStrategy final : public Strategy {
     }
   }
 
+  bool set_order_qty(Qty qty) noexcept override {
+    order_qty_ = qty;
+    return true;
+  }
   void archive(StateArchive& a) noexcept override {
     a.tag("macd");
     macd_.archive(a);

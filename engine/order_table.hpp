@@ -112,6 +112,11 @@ class OrderTable {
     for (std::size_t i = 0; i <= mask_; ++i)
       if (slots_[i].client_order_id != 0) fn(slots_[i]);
   }
+  template <class Fn>
+  void for_each(Fn&& fn) const noexcept {
+    for (std::size_t i = 0; i <= mask_; ++i)
+      if (slots_[i].client_order_id != 0) fn(static_cast<const OrderRecord&>(slots_[i]));
+  }
 
  private:
   std::size_t slot_of(ClientOrderId id) const noexcept;

@@ -19,10 +19,57 @@ RiskStage::RiskStage(const InstrumentRegistry& registry, RiskConfig config)
       open_(config_.open_order_capacity),
       open_buy_(registry.size(), 0),
       open_sell_(registry.size(), 0),
-      recent_(config_.max_orders_per_second == 0 ? 1 : config_.max_orders_per_second, 0) {}
+      recent_(std::max<std::size_t>(config_.max_orders_per_second, kRateWindowCapacity), 0) {
+  // Every instrument gets its own slot so an operator can set one instrument's limits at run
+  // time without allocating; own_limits_ says which slots differ from the defaults.
+  own_limits_.assign(registry.size(), 0);
+  for (std::size_t i = 0; i < own_limits_.size() && i < config_.per_instrument.size(); ++i) own_limits_[i] = 1;
+  config_.per_instrument.resize(registry.size(), config_.default_limits);
+}
 
 const InstrumentRiskLimits& RiskStage::limits_for(InstrumentId id) const noexcept {
-  return id < config_.per_instrument.size() ? config_.per_instrument[id] : config_.default_limits;
+  return id < own_limits_.size() && own_limits_[id] != 0 ? config_.per_instrument[id] : config_.default_limits;
+}
+
+bool RiskStage::set_limit(RiskLimitId limit, InstrumentId instrument, std::int64_t value) noexcept {
+  if (value < 0) return false;
+  const bool scoped = instrument != kNoInstrument;
+  if (scoped && !registry_->contains(instrument)) return false;
+  const auto code = static_cast<std::uint8_t>(limit);
+  const bool instrument_limit = code >= static_cast<std::uint8_t>(RiskLimitId::kMaxOrderQty) &&
+                                code <= static_cast<std::uint8_t>(RiskLimitId::kPriceBandBps);
+  if (scoped && !instrument_limit) return false;  // the rest are global
+  InstrumentRiskLimits* lim = &config_.default_limits;
+  if (scoped) {
+    if (own_limits_[instrument] == 0) config_.per_instrument[instrument] = config_.default_limits;
+    own_limits_[instrument] = 1;
+    lim = &config_.per_instrument[instrument];
+  }
+  switch (limit) {
+    case RiskLimitId::kMaxOrderQty: lim->max_order_qty = Qty::from_raw(value); return true;
+    case RiskLimitId::kMaxOrderNotional: lim->max_order_notional = Money::from_raw(value); return true;
+    case RiskLimitId::kMaxPositionQty: lim->max_position_qty = Qty::from_raw(value); return true;
+    case RiskLimitId::kMaxPositionNotional: lim->max_position_notional = Money::from_raw(value); return true;
+    case RiskLimitId::kPriceBandBps: lim->price_band_bps = value; return true;
+    default: break;
+  }
+  switch (limit) {
+    case RiskLimitId::kMaxOpenOrders:
+      config_.max_open_orders = static_cast<std::uint32_t>(std::min<std::int64_t>(value, UINT32_MAX));
+      return true;
+    case RiskLimitId::kMaxOrdersPerSecond:
+      // The approval-time ring is sized at start: a larger rate cannot be tracked exactly.
+      if (static_cast<std::uint64_t>(value) > recent_.size()) return false;
+      config_.max_orders_per_second = static_cast<std::uint32_t>(value);
+      return true;
+    case RiskLimitId::kMaxOrdersPerDay:
+      config_.max_orders_per_day = static_cast<std::uint32_t>(std::min<std::int64_t>(value, UINT32_MAX));
+      return true;
+    case RiskLimitId::kDailyLossLimit: config_.daily_loss_limit = Money::from_raw(value); return true;
+    case RiskLimitId::kMaxDrawdownBps: config_.max_drawdown_bps = value; return true;
+    case RiskLimitId::kMaxGrossExposureBps: config_.max_gross_exposure_bps = value; return true;
+    default: return false;
+  }
 }
 
 std::int64_t RiskStage::day_of(TimeNs t) const noexcept {
@@ -31,9 +78,11 @@ std::int64_t RiskStage::day_of(TimeNs t) const noexcept {
 }
 
 bool RiskStage::second_window_full(TimeNs t) const noexcept {
-  // The ring holds the last max_orders_per_second approval times: the window is full exactly when
-  // the oldest of them is still inside (t - 1 s, t]. O(1) whatever the limit.
-  return recent_count_ == recent_.size() && recent_[recent_head_] > t - kSecond;
+  // The ring holds the last approval times (at least max_orders_per_second of them): the window
+  // is full exactly when the limit-th most recent is still inside (t - 1 s, t]. O(1).
+  const std::size_t limit = config_.max_orders_per_second;
+  if (recent_count_ < limit) return false;
+  return recent_[(recent_head_ + recent_count_ - limit) % recent_.size()] > t - kSecond;
 }
 
 Money RiskStage::equity() const noexcept {
@@ -106,7 +155,7 @@ void RiskStage::on_approved(const Event& order) noexcept {
   if (r.order_type == OrderType::kMarket) r.price = last_price_[order.instrument()];
   if (open_.insert(r)) adjust_open(r, r.qty.raw());  // a full table under-counts; max_open_orders bounds it
   const TimeNs t = order.header.event_ns;
-  if (config_.max_orders_per_second != 0) {
+  {  // always recorded, so a rate limit set at run time counts the orders before it
     recent_[(recent_head_ + recent_count_) % recent_.size()] = t;
     if (recent_count_ < recent_.size()) ++recent_count_;
     else recent_head_ = (recent_head_ + 1) % recent_.size();
@@ -229,6 +278,8 @@ void RiskStage::observe(const Event& e) noexcept {
         day_start_equity_ = equity();
         day_peak_equity_ = day_start_equity_;
       }
+      if (e.payload.admin.command == AdminCommand::kSetRiskLimit)
+        (void)set_limit(static_cast<RiskLimitId>(e.payload.admin.arg_code), e.instrument(), e.payload.admin.arg_value);
       break;
     default:
       break;
@@ -277,6 +328,28 @@ void RiskStage::archive(StateArchive& a) {
   a.i64(day_);
   a.u32(orders_today_);
   for (std::uint64_t& d : denials_) a.u64(d);
+  // Limits are state too: an operator may have changed them (set_risk_limit).
+  auto limits = [&a](InstrumentRiskLimits& l) {
+    a.fixed(l.max_order_qty);
+    a.fixed(l.max_order_notional);
+    a.fixed(l.max_position_qty);
+    a.fixed(l.max_position_notional);
+    a.i64(l.price_band_bps);
+    a.boolean(l.allowed);
+  };
+  limits(config_.default_limits);
+  a.expect_count(own_limits_.size());
+  for (std::size_t i = 0; i < own_limits_.size(); ++i) {
+    a.u8(own_limits_[i]);
+    limits(config_.per_instrument[i]);
+  }
+  a.u32(config_.max_open_orders);
+  a.u32(config_.max_orders_per_second);
+  a.u32(config_.max_orders_per_day);
+  a.fixed(config_.daily_loss_limit);
+  a.i64(config_.max_drawdown_bps);
+  a.i64(config_.max_gross_exposure_bps);
+  if (config_.max_orders_per_second > recent_.size()) a.fail();
 }
 
 std::uint64_t RiskStage::state_hash() const noexcept {

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/console_feed.hpp"
 #include "engine/event.hpp"
 #include "engine/instrument.hpp"
 #include "engine/order_table.hpp"
@@ -104,6 +105,15 @@ class RiskStage {
     if (trip_pending_ != 0) [[unlikely]] emit(static_cast<const Event&>(make_trip(e)));
   }
 
+  // Applies an operator's set_risk_limit (also reached through on_event for kAdmin inputs):
+  // instrument limits for one instrument, or the defaults with kNoInstrument; global limits only
+  // with kNoInstrument. False (nothing changes) for an unknown limit, a negative value, an
+  // instrument-scoped global limit or a rate above what the approval ring can track.
+  bool set_limit(RiskLimitId limit, InstrumentId instrument, std::int64_t value) noexcept;
+  const InstrumentRiskLimits& limits(InstrumentId id) const noexcept { return limits_for(id); }
+  const RiskConfig& config() const noexcept { return config_; }
+  static constexpr std::size_t kRateWindowCapacity = 4096;  // approval times kept (at least)
+
   // Pure decision on the current view; kNone = approved.
   RejectReason check(const Event& intent) const noexcept;
 
@@ -135,6 +145,7 @@ class RiskStage {
 
   const InstrumentRegistry* registry_;
   RiskConfig config_;
+  std::vector<std::uint8_t> own_limits_;  // by instrument id: 1 = per_instrument[id] applies
   std::vector<Price> last_price_;    // by instrument id; 0 = none yet
   std::vector<Position> positions_;  // by instrument id: risk's own view from fills
   OrderTable open_;                  // orders risk approved and the venue has not finished

@@ -12,7 +12,7 @@ RouterStage::RouterStage(const InstrumentRegistry& registry, RouterConfig config
   scratch_.reserve(orders_.max_orders());
 }
 
-void RouterStage::on_event(const Event& e, OutputSink& sink) noexcept {
+void RouterStage::handle(const Event& e, OutputSink& sink) noexcept {
   if (e.derived()) {
     switch (e.type()) {
       case EventType::kOrderNew: {
@@ -162,8 +162,11 @@ void RouterStage::on_exec(const Event& e) noexcept {
 }
 
 void RouterStage::cancel_all(const Event& origin, OutputSink& sink) noexcept {
+  // An admin cancel_all / flatten may name one instrument; the kill switch never does.
+  const InstrumentId only = origin.type() == EventType::kAdmin ? origin.instrument() : kNoInstrument;
   scratch_.clear();
   orders_.for_each([&](OrderRecord& r) {
+    if (only != kNoInstrument && r.instrument != only) return;
     if (transition(r.status, OrderEvent::kCancelRequest, r.cum_qty.is_positive()) != OrderStatus::kInvalid &&
         r.status != OrderStatus::kPendingCancel)
       scratch_.push_back(r.client_order_id);  // within the reserved capacity: no allocation
@@ -189,9 +192,10 @@ void RouterStage::cancel_all(const Event& origin, OutputSink& sink) noexcept {
 
 void RouterStage::flatten(const Event& origin, OutputSink& sink) noexcept {
   unsigned index = 0;
+  const InstrumentId only = origin.instrument();
   for (std::size_t i = 0; i < positions_.size() && index < 128; ++i) {
     const std::int64_t q = positions_[i].qty().raw();
-    if (q == 0) continue;
+    if (q == 0 || (only != kNoInstrument && i != only)) continue;
     // The router's own order (risk has already allowed reduce-only orders while halted): a
     // market order for the whole position, id from the admin input's seq (index from 128 up, so
     // it never meets an id a strategy derives from the same seq).

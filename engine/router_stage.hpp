@@ -53,11 +53,28 @@ struct RouterCounters {
   std::atomic<std::int64_t> net_pnl_raw{0};    // total net P&L (Money raw), refreshed per event
 };
 
+class RouterStage;
+
+// Sees every event after the router has handled it, on the router's thread (the console feed).
+// Must not block, allocate or throw.
+class RouterObserver {
+ public:
+  virtual void after_event(const Event& e, const RouterStage& router) noexcept = 0;
+
+ protected:
+  ~RouterObserver() = default;
+};
+
 class RouterStage {
  public:
   RouterStage(const InstrumentRegistry& registry, RouterConfig config);
 
-  void on_event(const Event& e, OutputSink& sink) noexcept;
+  void on_event(const Event& e, OutputSink& sink) noexcept {
+    handle(e, sink);
+    if (observer_ != nullptr) observer_->after_event(e, *this);
+  }
+  // Cold: set before the pipeline starts; null = none.
+  void set_observer(RouterObserver* observer) noexcept { observer_ = observer; }
 
   const Position& position(InstrumentId id) const noexcept { return positions_[id]; }
   std::size_t instrument_count() const noexcept { return positions_.size(); }
@@ -73,6 +90,7 @@ class RouterStage {
   void archive(StateArchive& a);
 
  private:
+  void handle(const Event& e, OutputSink& sink) noexcept;
   void on_exec(const Event& e) noexcept;
   void on_reconcile(const Event& e) noexcept;
   // Cancels every working order (admin cancel_all, kill switch), in client order id order.
@@ -97,6 +115,7 @@ class RouterStage {
   Seq last_seq_ = 0;
   std::uint64_t orders_total_ = 0, fills_total_ = 0, rejects_total_ = 0, invalid_total_ = 0;
   RouterCounters counters_;
+  RouterObserver* observer_ = nullptr;  // not state
 };
 
 }  // namespace sequent

@@ -64,6 +64,9 @@ class Strategy {
   virtual void on_trade(Price /*price*/, Qty /*qty*/, const StrategyView& /*view*/, SignalBuffer& /*out*/) noexcept {}
   // One of the strategy's orders filled (qty signed by side); default: ignore.
   virtual void on_fill(Price /*price*/, Qty /*signed_qty*/) noexcept {}
+  // An operator changed the entry order size (set_strategy_param order_qty); false = the
+  // strategy has no such parameter. Takes effect from the next signal.
+  virtual bool set_order_qty(Qty /*qty*/) noexcept { return false; }
   // Hash, snapshot and restore the strategy's whole mutable state (state_archive.hpp).
   virtual void archive(StateArchive& a) noexcept = 0;
 };

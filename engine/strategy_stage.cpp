@@ -133,7 +133,7 @@ Result<std::unique_ptr<StrategyStage>> StrategyStage::create(const InstrumentReg
     auto strategy = make_strategy(config, sc);
     if (!strategy) return strategy.error();
     stage->slot_index_[sc.instrument] = static_cast<int>(stage->slots_.size());
-    stage->slots_.push_back(Slot{sc.instrument, BarAggregator(config.bar_interval_ns), std::move(*strategy), Qty{}, 0, false, 0});
+    stage->slots_.push_back(Slot{sc.instrument, BarAggregator(config.bar_interval_ns), std::move(*strategy), Qty{}, 0, false, 0, true});
   }
   return stage;
 }
@@ -188,7 +188,7 @@ void StrategyStage::run_bar(Slot& slot, const Bar& bar, const Event& origin) noe
 }
 
 void StrategyStage::emit_signals(Slot& slot, const Event& origin) noexcept {
-  if (!enabled_) return;
+  if (!enabled_ || !slot.enabled) return;
   for (std::size_t i = 0; i < signals_.size() && out_count_ < kMaxOut; ++i) {
     const Signal& s = signals_[i];
     if (s.side == Side::kNone || !s.qty.is_positive()) continue;
@@ -267,10 +267,26 @@ void StrategyStage::on_reconcile(const Event& e) noexcept {
 }
 
 void StrategyStage::on_admin(const Event& e) noexcept {
-  switch (e.payload.admin.command) {
-    case AdminCommand::kStrategyStart: enabled_ = true; break;
-    case AdminCommand::kStrategyStop: enabled_ = false; break;
-    default: break;
+  // Scoped to the event's instrument, or to every slot with kNoInstrument.
+  const AdminPayload& a = e.payload.admin;
+  const bool all = e.instrument() == kNoInstrument;
+  switch (a.command) {
+    case AdminCommand::kStrategyStart:
+    case AdminCommand::kStrategyStop: {
+      const bool on = a.command == AdminCommand::kStrategyStart;
+      if (all) enabled_ = on;
+      for (Slot& s : slots_)
+        if (all || s.instrument == e.instrument()) s.enabled = on;
+      break;
+    }
+    case AdminCommand::kSetStrategyParam:
+      if (static_cast<StrategyParamId>(a.arg_code) == StrategyParamId::kOrderQty && a.arg_value > 0) {
+        for (Slot& s : slots_)
+          if (all || s.instrument == e.instrument()) (void)s.strategy->set_order_qty(Qty::from_raw(a.arg_value));
+      }
+      break;
+    default:
+      break;
   }
 }
 
@@ -289,6 +305,7 @@ void StrategyStage::archive(StateArchive& a) noexcept {
     a.fixed(s.position);
     a.u64(s.working);
     a.boolean(s.working_confirmed);
+    a.boolean(s.enabled);
     a.u64(s.max_trade_id);
   }
 }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/bar_aggregator.hpp"
+#include "engine/console_feed.hpp"
 #include "engine/event.hpp"
 #include "engine/instrument.hpp"
 #include "engine/macd_strategy.hpp"
@@ -97,6 +98,7 @@ class StrategyStage {
     ClientOrderId working = 0;  // 0 = none
     bool working_confirmed = false;  // reconciliation: the venue reported `working` open
     std::uint64_t max_trade_id = 0;  // fills at or below it are duplicates (as in the router)
+    bool enabled = true;             // strategy_start / strategy_stop for this instrument
   };
 
   StrategyStage(const InstrumentRegistry& registry, const StrategyStageConfig& config);

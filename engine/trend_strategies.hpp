@@ -36,6 +36,10 @@ class SmaCrossStrategy final : public Strategy {
     if (sign < 0 && view.position.is_positive()) (void)out.push(Signal{Side::kSell, view.position, OrderType::kMarket, Price{}, 0, 0});
   }
 
+  bool set_order_qty(Qty qty) noexcept override {
+    order_qty_ = qty;
+    return true;
+  }
   void archive(StateArchive& a) noexcept override {
     a.tag("sma_cross");
     fast_.archive(a);
@@ -70,6 +74,10 @@ class KamaTsmomStrategy final : public Strategy {
     if (!want_long && view.position.is_positive()) (void)out.push(Signal{Side::kSell, view.position, OrderType::kMarket, Price{}, 0, 0});
   }
 
+  bool set_order_qty(Qty qty) noexcept override {
+    order_qty_ = qty;
+    return true;
+  }
   void archive(StateArchive& a) noexcept override {
     a.tag("kama_tsmom");
     kama_.archive(a);

@@ -14,6 +14,9 @@ using StrategyId = std::uint16_t;
 using UserId = std::uint16_t;
 
 inline constexpr InstrumentId kNoInstrument = 0xFFFF;
+// Admin inputs: user 0 is the engine itself (breakers, journal alarms); 1.. the n-th configured
+// console user; kUnknownUser a refused request from no known user (audited, without the token).
+inline constexpr UserId kUnknownUser = 0xFFFF;
 
 // Client order ids are derived from the seq of the input that caused the order plus the index
 // of the order among those that input caused, so they are unique, never reused across restarts

@@ -114,7 +114,14 @@ std::string input_to_json(const Event& e, const std::vector<std::string>& symbol
       const UserId u = p.admin.user_id;
       if (e.header.source == Source::kInternal && p.admin.arg_code != 0)
         j.str("cause", p.admin.arg_code == 1 ? "daily_loss_limit" : "max_drawdown");
-      j.str("user", u < users.size() && !users[u].empty() ? users[u] : (u == 0 ? "system" : "user#" + std::to_string(u)))
+      if (p.admin.command == AdminCommand::kDenied) {
+        // An audited refusal: what was asked for and why it was refused (never the token).
+        j.str("refused", to_string(static_cast<AdminCommand>(p.admin.arg_code)))
+            .str("why", p.admin.arg_value == 1 ? "forbidden" : (p.admin.arg_value == 2 ? "unauthenticated" : "auth_failed"));
+      }
+      j.str("user", u < users.size() && !users[u].empty()
+                        ? users[u]
+                        : (u == 0 ? "system" : (u == kUnknownUser ? "unauthenticated" : "user#" + std::to_string(u))))
           .str("command", to_string(p.admin.command))
           .u64("arg_code", p.admin.arg_code)
           .i64("arg_value", p.admin.arg_value)

@@ -24,18 +24,21 @@
 #include <memory>
 #include <thread>
 
+#include "engine/console_publisher.hpp"
 #include "engine/latency_histogram.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/sequencer.hpp"
 #include "engine/spsc_ring.hpp"
 #include "engine/state_hash.hpp"
 #include "engine/thread_affinity.hpp"
+#include "gateways/console/console_server.hpp"
 #include "gateways/input_queue.hpp"
 #include "gateways/sim_exchange.hpp"
 #include "gateways/system_clock.hpp"
 #include "journal/journal.hpp"
 #include "replay/replay.hpp"
 #include "tools/live_config.hpp"
+#include "tools/live_metrics.hpp"
 #include "tools/session_config.hpp"
 
 #include <cerrno>
@@ -224,7 +227,21 @@ bool valid_host_port(const std::string& s) {
   for (std::size_t i = colon + 1; i < s.size(); ++i)
     if (s[i] < '0' || s[i] > '9') return false;
   const long port = std::strtol(s.c_str() + colon + 1, nullptr, 10);
-  return port > 0 && port < 65536;
+  return port >= 0 && port < 65536;  // 0: any free port (the bound one is printed)
+}
+
+console::Role console_role(Role r) {
+  switch (r) {
+    case Role::kViewer: return console::Role::kViewer;
+    case Role::kTrader: return console::Role::kTrader;
+    case Role::kManager: return console::Role::kManager;
+    case Role::kAdmin: return console::Role::kAdmin;
+  }
+  return console::Role::kViewer;
+}
+
+bool is_market_data(EventType t) {
+  return t == EventType::kTrade || t == EventType::kQuote || t == EventType::kBar;
 }
 
 }  // namespace
@@ -282,9 +299,13 @@ int run_live(const LiveOptions& options) {
   }
   if (options.seed) cfg.seed = *options.seed;
   if (options.rate) cfg.events_per_second = *options.rate;
-  if (options.console) cfg.console = *options.console;
-  if (!valid_host_port(cfg.console)) {
-    std::fprintf(stderr, "sequent live: --console: expected HOST:PORT, was '%s'\n", cfg.console.c_str());
+  if (options.console && *options.console == "off") {
+    cfg.console_settings.enabled = false;
+  } else if (options.console) {
+    cfg.console = *options.console;
+  }
+  if (cfg.console_settings.enabled && !valid_host_port(cfg.console)) {
+    std::fprintf(stderr, "sequent live: --console: expected HOST:PORT or off, was '%s'\n", cfg.console.c_str());
     return 2;
   }
 
@@ -435,7 +456,21 @@ int run_live(const LiveOptions& options) {
   }
 
   InputQueue feedback;
+  InputQueue admin_inputs;  // the console's commands (its io thread is the producer)
   LatencyHistogram t2o;
+  // Console: the router thread publishes state into a ring the console drains and never waits
+  // on; with it, per-stage latency is recorded for /metrics (one clock read per stage per input).
+  const bool console_on = cfg.console_settings.enabled;
+  std::unique_ptr<SpscRing<ConsoleUpdate>> console_feed;
+  std::unique_ptr<ConsolePublisher> publisher;
+  StageLatencyProbe stage_probe;
+  if (console_on) {
+    console_feed = std::make_unique<SpscRing<ConsoleUpdate>>(1u << 16);
+    publisher = std::make_unique<ConsolePublisher>(*console_feed, cfg.registry->size());
+    (*core)->router().set_observer(publisher.get());
+    stage_probe.clock = &clock;
+    cfg.pipeline.probe = &stage_probe;
+  }
   LiveOutputSink sink(exchange, feedback, clock, t2o, journal.get(), cfg.gate_orders, cfg.stall_limit_ms * 1'000'000,
                       cfg.mode == OperatingMode::kAdvisory);
   Pipeline pipeline(**core, sink, cfg.pipeline);
@@ -488,6 +523,7 @@ int run_live(const LiveOptions& options) {
   RingSource from_exchange(exchange_ring);
   sequencer.add_source(inline_mode ? static_cast<InputSource&>(direct) : static_cast<InputSource&>(from_exchange));
   sequencer.add_source(feedback);
+  sequencer.add_source(admin_inputs);
 
   if (Status s = pipeline.start(); !s.ok()) {
     std::fprintf(stderr, "sequent live: %s\n", s.error().message.c_str());
@@ -496,7 +532,7 @@ int run_live(const LiveOptions& options) {
 
   std::fprintf(stderr,
                "sequent live: %s on the simulated market (%s), pipeline=%s wait=%s seed=%" PRIu64
-               " rate=%s instruments=%s strategy=%s(%d,%d,%d) bars=%" PRId64 "ms journal=%s console=off\n",
+               " rate=%s instruments=%s strategy=%s(%d,%d,%d) bars=%" PRId64 "ms journal=%s console=%s\n",
                cfg.mode == OperatingMode::kAdvisory ? "advisory (no order leaves)" : "paper trading", cfg.source.c_str(),
                std::string(to_string(cfg.pipeline.mode)).c_str(),
                std::string(to_string(cfg.pipeline.wait)).c_str(), cfg.seed, paced ? (std::to_string(static_cast<long long>(cfg.events_per_second)) + "/s").c_str() : "unpaced",
@@ -505,13 +541,112 @@ int run_live(const LiveOptions& options) {
                cfg.core.strategy.macd.signal, cfg.core.strategy.bar_interval_ns / 1'000'000,
                journal_on ? (journal_dir + (cfg.durability == journal::Durability::kBatch ? " (batch" : " (none") +
                              (cfg.gate_orders ? ", gated)" : ")")).c_str()
-                          : "off");
+                          : "off",
+               console_on ? cfg.console.c_str() : "off");
 
   std::atomic<bool> stop_input{false};
   std::atomic<bool> stop_exchange{false};
   std::atomic<bool> engine_failed{false};
   std::atomic<bool> input_exhausted{false};  // --events reached
   std::atomic<bool> trip_kill_switch{false};  // set by the journal watchdog; the engine thread acts
+  std::atomic<TimeNs> last_market_recv_ns{0};  // engine thread writes; console readiness reads
+  std::atomic<bool> journal_alarm_on{false};
+
+  std::unique_ptr<console::ConsoleServer> console_server;
+  if (console_on) {
+    console::ConsoleServerConfig ccfg;
+    ccfg.listen = cfg.console;
+    ccfg.tls_cert = cfg.console_settings.tls_cert;
+    ccfg.tls_key = cfg.console_settings.tls_key;
+    ccfg.max_frame_bytes = cfg.console_settings.max_frame_bytes;
+    ccfg.rate_limit_per_s = cfg.console_settings.rate_limit_per_s;
+    ccfg.max_connections = cfg.console_settings.max_connections;
+    ccfg.max_backlog = cfg.console_settings.max_backlog;
+    for (const UserConfig& u : cfg.users) ccfg.users.push_back(console::ConsoleUser{u.name, console_role(u.role), u.token_sha256});
+    for (const Instrument& ins : cfg.registry->all()) ccfg.symbols.push_back(ins.symbol);
+    ccfg.mode = cfg.mode == OperatingMode::kAdvisory ? "advisory" : (cfg.mode == OperatingMode::kLive ? "live" : "paper");
+    ccfg.risk = cfg.core.risk;
+    console::ConsoleHooks hooks;
+    hooks.submit_admin = [&](const Event& e) {
+      if (stop_input.load(std::memory_order_acquire)) return false;
+      try {
+        return admin_inputs.push(e);
+      } catch (...) {
+        return false;
+      }
+    };
+    hooks.readiness = [&] {
+      console::Readiness r;
+      r.journal_writable = !journal || (!journal->failed() && !journal_alarm_on.load(std::memory_order_relaxed));
+      const TimeNs last = last_market_recv_ns.load(std::memory_order_relaxed);
+      r.market_data_flowing = last != 0 && (!paced || clock.now_ns() - last < 5'000'000'000);
+      r.halted = publisher->halted();
+      return r;
+    };
+    hooks.latency = [&] {
+      const auto snap = t2o.snapshot();
+      return console::LatencySample{snap.percentile(0.50), snap.percentile(0.99), snap.percentile(0.999), snap.total};
+    };
+    hooks.append_metrics = [&](std::string& out) {
+      const RouterCounters& c = (*core)->router().counters();
+      const Seq last = sequencer.last_seq();
+      append_metric(out, "sequent_last_seq", "gauge", "Seq of the last sequenced input.", static_cast<double>(last));
+      append_metric(out, "sequent_events_total", "counter", "Inputs sequenced by this process.",
+                    static_cast<double>(last >= first_seq ? last - first_seq + 1 : 0));
+      append_metric(out, "sequent_orders_total", "counter", "New orders sent by the router.",
+                    static_cast<double>(c.orders.load(std::memory_order_relaxed)));
+      append_metric(out, "sequent_cancels_total", "counter", "Cancel requests sent by the router.",
+                    static_cast<double>(c.cancels.load(std::memory_order_relaxed)));
+      append_metric(out, "sequent_fills_total", "counter", "Fills applied to positions.",
+                    static_cast<double>(c.fills.load(std::memory_order_relaxed)));
+      append_metric(out, "sequent_order_rejects_total", "counter", "Venue rejects and risk denials (by reason: sequent_rejects_total).",
+                    static_cast<double>(c.rejects.load(std::memory_order_relaxed)));
+      append_metric(out, "sequent_invalid_reports_total", "counter", "Execution reports the order life cycle refused.",
+                    static_cast<double>(c.invalid_reports.load(std::memory_order_relaxed)));
+      append_metric(out, "sequent_net_pnl", "gauge", "Total net P&L in the quote currency.",
+                    static_cast<double>(c.net_pnl_raw.load(std::memory_order_relaxed)) / static_cast<double>(kFixedScale));
+      append_metric(out, "sequent_halted", "gauge", "1 while the kill switch or a breaker is on.", publisher->halted() ? 1 : 0);
+      if (journal) {
+        const Seq durable = journal->durable_seq();
+        append_metric(out, "sequent_journal_durable_seq", "gauge", "Highest seq durable in the journal.", static_cast<double>(durable));
+        append_metric(out, "sequent_journal_lag_inputs", "gauge", "Inputs sequenced but not yet durable.",
+                      static_cast<double>(last > durable ? last - durable : 0));
+        append_metric(out, "sequent_journal_failed", "gauge", "1 if the journal writer failed.", journal->failed() ? 1 : 0);
+      }
+      out += "# HELP sequent_ring_occupancy Events waiting in each ring.\n# TYPE sequent_ring_occupancy gauge\n";
+      out += "sequent_ring_occupancy{ring=\"exchange\"} " + std::to_string(exchange_ring.size_approx()) + "\n";
+      for (std::size_t i = 0; i < pipeline.ring_count(); ++i)
+        out += "sequent_ring_occupancy{ring=\"stage" + std::to_string(i) + "\"} " + std::to_string(pipeline.ring_occupancy(i)) + "\n";
+      out += "sequent_ring_occupancy{ring=\"console_feed\"} " + std::to_string(console_feed->size_approx()) + "\n";
+      append_metric(out, "sequent_console_feed_dropped_total", "counter", "Console updates dropped because the feed ring was full.",
+                    static_cast<double>(publisher->dropped()));
+      append_metric(out, "sequent_pipeline_backpressure_waits_total", "counter", "Times a stage waited for room in the next ring.",
+                    static_cast<double>(pipeline.backpressure_waits()));
+      append_histogram(out, "sequent_tick_to_order_seconds",
+                       "From the sequencer stamping a market event to the order leaving the router.", "", t2o.snapshot(), true);
+      append_histogram(out, "sequent_stage_latency_seconds", "From the sequencer's stamp to a stage having handled the input.",
+                       "stage=\"core\"", stage_probe.core.snapshot(), true);
+      if (cfg.pipeline.mode == PipelineMode::kThreaded) {
+        append_histogram(out, "sequent_stage_latency_seconds", "", "stage=\"strategy\"", stage_probe.strategy.snapshot(), false);
+        append_histogram(out, "sequent_stage_latency_seconds", "", "stage=\"risk\"", stage_probe.risk.snapshot(), false);
+      }
+    };
+    auto started = console::ConsoleServer::start(std::move(ccfg), std::move(hooks), *console_feed);
+    if (!started) {
+      std::fprintf(stderr, "sequent live: console: %s\n", started.error().message.c_str());
+      stop_input.store(true, std::memory_order_release);
+      pipeline.finish();
+      if (journal) (void)journal->close();
+      return 2;
+    }
+    console_server = std::move(*started);
+    const std::string scheme = cfg.console_settings.tls_cert.empty() ? "http" : "https";
+    std::string host = cfg.console.substr(0, cfg.console.rfind(':'));
+    std::fprintf(stderr, "sequent live: console on %s://%s:%u (%zu users)\n", scheme.c_str(), host.c_str(),
+                 static_cast<unsigned>(console_server->bound_port()), cfg.users.size());
+    if (cfg.users.empty())
+      std::fprintf(stderr, "sequent live: console: no [[users]] configured: every request will be refused (see sequent token)\n");
+  }
 
   std::thread exchange_thread;
   if (!inline_mode) {
@@ -550,6 +685,7 @@ int run_live(const LiveOptions& options) {
     auto submit = [&](const Event& e) {
       // Journal first, then the core: nothing reaches a stage that the journal was not given.
       if (journal && !journal->append(e)) trip_kill_switch.store(true, std::memory_order_release);
+      if (is_market_data(e.type())) last_market_recv_ns.store(e.header.recv_ns, std::memory_order_relaxed);
       pipeline.submit(e);
       if (e.seq() == options.test_kill_at_seq) ::raise(SIGKILL);  // crash tests: die mid-stream
     };
@@ -628,8 +764,11 @@ int run_live(const LiveOptions& options) {
       if (journal->failed() || stalled) {
         journal_alarm = true;
         trip_kill_switch.store(true, std::memory_order_release);
-        std::fprintf(stderr, "sequent live: ALERT journal %s: %s; kill switch on, no new orders\n", journal_dir.c_str(),
-                     journal->failed() ? journal->error().c_str() : "writer stalled past journal.stall_limit_ms");
+        journal_alarm_on.store(true, std::memory_order_relaxed);
+        const std::string why = journal->failed() ? journal->error() : "writer stalled past journal.stall_limit_ms";
+        std::fprintf(stderr, "sequent live: ALERT journal %s: %s; kill switch on, no new orders\n", journal_dir.c_str(), why.c_str());
+        if (console_server)
+          console_server->post_alert(console::AlertSeverity::kCritical, "journal_failed", "journal " + journal_dir + ": " + why + "; kill switch on");
       }
     }
     if (sig < 0 && input_exhausted.load(std::memory_order_acquire)) break;
@@ -642,6 +781,7 @@ int run_live(const LiveOptions& options) {
   // Stop taking input, drain the pipeline (engine thread calls finish()), then stop the venue.
   stop_input.store(true, std::memory_order_release);
   engine_thread.join();
+  if (console_server) console_server->stop();  // after the core has drained (its last updates flow)
   stop_exchange.store(true, std::memory_order_release);
   if (exchange_thread.joinable()) exchange_thread.join();
 

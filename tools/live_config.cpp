@@ -145,7 +145,8 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
                 "trading_day_start_utc", "daily_loss_limit", "max_drawdown", "cancel_on_halt", "flatten_on_halt",
                 "instrument"}},
       {"threads", {"sequencer", "venue", "core", "strategy", "risk", "router"}},
-      {"console", {"address"}},
+      {"console", {"address", "enabled", "tls_cert", "tls_key", "max_frame_bytes", "rate_limit_per_s", "max_connections",
+                   "max_backlog"}},
       {"journal", {"enabled", "dir", "durability", "gate_orders", "checkpoint_every", "stall_limit_ms"}},
   };
   for (const auto& [section, node] : root) {
@@ -492,6 +493,19 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
   SEQUENT_TRY(r.integer("threads.risk", cfg.pipeline.risk_cpu, -1, cpus));
   SEQUENT_TRY(r.integer("threads.router", cfg.pipeline.router_cpu, -1, cpus));
   SEQUENT_TRY(r.string("console.address", cfg.console));
+  if (const toml::node* n = r.node("console.enabled")) {
+    if (!n->is_boolean()) return config_error(path, n, "console.enabled", "expected true or false");
+    cfg.console_settings.enabled = *n->value<bool>();
+  }
+  SEQUENT_TRY(r.string("console.tls_cert", cfg.console_settings.tls_cert));
+  SEQUENT_TRY(r.string("console.tls_key", cfg.console_settings.tls_key));
+  if (cfg.console_settings.tls_cert.empty() != cfg.console_settings.tls_key.empty())
+    return config_error(path, r.node(cfg.console_settings.tls_cert.empty() ? "console.tls_key" : "console.tls_cert"),
+                        "console.tls_cert", "TLS needs both tls_cert and tls_key");
+  SEQUENT_TRY(r.integer("console.max_frame_bytes", cfg.console_settings.max_frame_bytes, 256, 16 << 20));
+  SEQUENT_TRY(r.number("console.rate_limit_per_s", cfg.console_settings.rate_limit_per_s, 0.1, 100'000));
+  SEQUENT_TRY(r.integer("console.max_connections", cfg.console_settings.max_connections, 1, 10'000));
+  SEQUENT_TRY(r.integer("console.max_backlog", cfg.console_settings.max_backlog, 16, 1'000'000));
 
   if (const toml::node* n = r.node("journal.enabled")) {
     if (!n->is_boolean()) return config_error(path, n, "journal.enabled", "expected true or false");
@@ -545,7 +559,13 @@ std::string resolved_config_text(const LiveConfig& cfg) {
     o << cfg.registry->at(slot.instrument).symbol << " = \"" << to_string(slot.order_qty) << "\"\n";
   o << "\n[threads]\nsequencer = " << cfg.sequencer_cpu << "\nvenue = " << cfg.venue_cpu << "\ncore = " << cfg.pipeline.core_cpu
     << "\nstrategy = " << cfg.pipeline.strategy_cpu << "\nrisk = " << cfg.pipeline.risk_cpu << "\nrouter = " << cfg.pipeline.router_cpu
-    << "\n\n[console]\naddress = \"" << cfg.console << "\"\n\n";
+    << "\n\n[console]\naddress = \"" << cfg.console << "\"\nenabled = " << (cfg.console_settings.enabled ? "true" : "false")
+    << "\nmax_frame_bytes = " << cfg.console_settings.max_frame_bytes << "\nrate_limit_per_s = " << cfg.console_settings.rate_limit_per_s
+    << "\nmax_connections = " << cfg.console_settings.max_connections << "\nmax_backlog = " << cfg.console_settings.max_backlog << "\n";
+  // Certificate paths are recorded, never their contents.
+  if (!cfg.console_settings.tls_cert.empty())
+    o << "tls_cert = \"" << cfg.console_settings.tls_cert << "\"\ntls_key = \"" << cfg.console_settings.tls_key << "\"\n";
+  o << "\n";
   o << "[journal]\nenabled = " << (cfg.journal_enabled ? "true" : "false") << "\ndurability = \""
     << (cfg.durability == journal::Durability::kNone ? "none" : "batch") << "\"\ngate_orders = " << (cfg.gate_orders ? "true" : "false")
     << "\ncheckpoint_every = " << s.checkpoint_every << "\nstall_limit_ms = " << cfg.stall_limit_ms << "\n";

@@ -27,6 +27,16 @@ struct UserConfig {
   std::string token_sha256;  // 64 lower-case hex digits
 };
 
+// [console]: the admin console server (docs/console-protocol.md).
+struct ConsoleSettings {
+  bool enabled = true;
+  std::string tls_cert, tls_key;  // both or neither: serve https/wss
+  std::size_t max_frame_bytes = 64 * 1024;
+  double rate_limit_per_s = 20;
+  std::size_t max_connections = 256;
+  std::size_t max_backlog = 4096;  // messages queued for one client before it is cut off
+};
+
 struct LiveConfig {
   std::unique_ptr<InstrumentRegistry> registry;
   // paper: the simulated venue fills orders; advisory: strategies and risk run and every decision
@@ -39,6 +49,7 @@ struct LiveConfig {
   int sequencer_cpu = -1;           // fused/threaded: the ingest + sequencer thread
   int venue_cpu = -1;               // fused/threaded: the simulated exchange thread
   std::string console = "127.0.0.1:8080";
+  ConsoleSettings console_settings;
   // Journal: on by default, in var/sessions/<UTC timestamp>/ unless a directory is given.
   bool journal_enabled = true;
   std::string journal_dir;

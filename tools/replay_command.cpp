@@ -184,8 +184,13 @@ int run_journal_export(const ExportCommandOptions& options) {
   eo.from = options.from.value_or(1);
   eo.to = options.to.value_or(journal::kLastSeq);
   eo.outputs = options.outputs;
+  // Admin inputs name their user: user_id 1.. is the n-th [[users]] entry of the session's config
+  // (backtest journals have no users; their admin inputs are the system's).
+  std::vector<std::string> users{"system"};
+  if (auto cfg = config_from_journal(*reader, options.dir))
+    for (const UserConfig& u : cfg->users) users.push_back(u.name);
   std::ios::sync_with_stdio(false);
-  Status s = replay::export_jsonl(*reader, symbols_from_meta(reader->meta()), {}, eo, std::cout);
+  Status s = replay::export_jsonl(*reader, symbols_from_meta(reader->meta()), users, eo, std::cout);
   std::cout.flush();
   if (!s.ok()) {
     std::fprintf(stderr, "sequent journal export: %s\n", s.error().message.c_str());

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
       ->group("");
   live_cmd->add_option("--pipeline", live.pipeline, "Topology: inline (one thread), fused or threaded");
   live_cmd->add_option("--seed", live.seed, "Seed of the simulated market (default 1)");
-  live_cmd->add_option("--console", live.console, "Admin console address HOST:PORT (default 127.0.0.1:8080)");
+  live_cmd->add_option("--console", live.console, "Admin console address HOST:PORT (default 127.0.0.1:8080; port 0 = any free port; off = no console)");
   live_cmd->add_option("--wait", live.wait, "Wait strategy: busy_spin, spin_yield or backoff (default)");
   live_cmd->add_option("--rate", live.rate, "Simulated market events per second (default 1000)")
       ->check(CLI::Range(1.0, 1e6));

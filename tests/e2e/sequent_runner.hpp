@@ -39,7 +39,10 @@ inline std::string temp_path(const std::string& name) {
   return ::testing::TempDir() + "sequent_e2e_" + std::to_string(::getpid()) + "_" + name;
 }
 
-inline CommandResult run_sequent(const std::string& args) {
+inline CommandResult run_sequent(std::string args) {
+  // Live runs serve the console on any free port, so parallel tests never fight over 8080 and the
+  // console runs beside every live scenario.
+  if (args.rfind("live", 0) == 0 && args.find("--console") == std::string::npos) args += " --console 127.0.0.1:0";
   const std::string out_file = temp_path("stdout.txt"), err_file = temp_path("stderr.txt");
   const int status = std::system((std::string(SEQUENT_BINARY) + " " + args + " >" + out_file + " 2>" + err_file).c_str());
   CommandResult r;
