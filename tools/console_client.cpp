@@ -322,12 +322,6 @@ Result<Message> classify_message(std::string_view json) {
   simdjson::dom::object obj;
   if (doc.get_object().get(obj)) return Error{ErrorCode::kParse, "server sent JSON that is not an object"};
   Message m;
-  std::string_view channel;
-  if (!obj["channel"].get_string().get(channel)) {
-    m.kind = Message::Kind::kUpdate;
-    m.channel = std::string(channel);
-    return m;
-  }
   bool ok = false;
   if (!obj["ok"].get_bool().get(ok)) {
     m.kind = Message::Kind::kReply;
@@ -343,6 +337,13 @@ Result<Message> classify_message(std::string_view json) {
       if (!err["message"].get_string().get(v)) m.error_message = std::string(v);
     }
     if (!m.ok && m.error_code.empty()) m.error_code = "unknown";
+    return m;
+  }
+  // An update: a channel and no "ok" (a reply may name a channel too, e.g. snapshot's).
+  std::string_view channel;
+  if (!obj["channel"].get_string().get(channel)) {
+    m.kind = Message::Kind::kUpdate;
+    m.channel = std::string(channel);
   }
   return m;
 }

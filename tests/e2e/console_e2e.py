@@ -13,6 +13,7 @@ Usage: console_e2e.py --sequent PATH [--keep]. Exit 0 pass, 1 fail, 77 skip (no 
 """
 
 import asyncio
+from decimal import Decimal
 import json
 import math
 import os
@@ -85,6 +86,7 @@ class Client:
         self.waiting = {}
         self.updates = {c: asyncio.Queue() for c in CHANNELS}
         self.other = asyncio.Queue()  # replies without a matching id (e.g. bad_json)
+        self.failure = None
         self.closed = asyncio.get_running_loop().create_future()
         self.reader = asyncio.create_task(self._read())
 
@@ -101,7 +103,7 @@ class Client:
                     raise Failure("%s: server sent a binary frame" % self.label)
                 msg = json.loads(raw)
                 check(isinstance(msg, dict), "%s: server sent a non-object: %r" % (self.label, raw[:200]))
-                if "channel" in msg:
+                if "channel" in msg and "ok" not in msg:
                     check(msg["channel"] in self.updates, "%s: update on unknown channel %r" % (self.label, msg["channel"]))
                     check("id" not in msg, "%s: updates carry no id: %r" % (self.label, raw[:200]))
                     check(isinstance(msg.get("data"), dict), "%s: update without a data object: %r" % (self.label, raw[:200]))
@@ -112,14 +114,19 @@ class Client:
                     self.other.put_nowait(msg)
         except websockets.exceptions.ConnectionClosed:
             pass
+        except Failure as e:  # surfaced by the next request() or update()
+            self.failure = e
+            await self.ws.close()
         finally:
             if not self.closed.done():
                 self.closed.set_result((self.ws.close_code, self.ws.close_reason))
             for fut in self.waiting.values():
                 if not fut.done():
-                    fut.set_exception(Closed(self.ws.close_code, self.ws.close_reason))
+                    fut.set_exception(self.failure or Closed(self.ws.close_code, self.ws.close_reason))
 
     async def request(self, op, timeout=TIMEOUT, **fields):
+        if self.failure:
+            raise self.failure
         self.next_id += 1
         rid = fields.pop("id", self.next_id)
         fut = asyncio.get_running_loop().create_future()
@@ -164,6 +171,8 @@ class Client:
         deadline = time.monotonic() + timeout
         q = self.updates[channel]
         while True:
+            if self.failure:
+                raise self.failure
             left = deadline - time.monotonic()
             if left <= 0:
                 raise Failure("%s: no %s update %swithin %.0f s" % (self.label, channel, (what + " ") if what else "", timeout))
@@ -250,11 +259,17 @@ async def test_auth(engine):
         check(who.get("user") == engine.name(role) and who.get("role") == role, "whoami as %s: %r" % (role, who))
         await c.close()
 
+    # The server counts requests before auth towards the three strikes of failed auth (stricter
+    # than docs/console-protocol.md, which names only failed auth requests): two here, then auth.
     c = await Client.connect(engine, "unauthenticated")
-    for op, fields in [("ping", {}), ("whoami", {}), ("subscribe", {"channels": ["status"]}), ("kill_switch", {})]:
-        await c.error("unauthenticated", op, **fields)
-    await c.error("auth_failed", "auth", token="0" * 64)
     await c.error("unauthenticated", "ping")
+    await c.error("unauthenticated", "kill_switch")
+    await c.auth(engine, "viewer")
+    await c.ok("ping")
+    await c.close()
+
+    c = await Client.connect(engine, "one bad token")
+    await c.error("auth_failed", "auth", token="0" * 64)
     await c.auth(engine, "viewer")  # a good token after a failed one still works
     await c.ok("ping")
     await c.close()
@@ -318,7 +333,7 @@ async def test_subscribe(engine):
 
 
 async def test_kill_switch(engine, kills):
-    log("kill switch: reply seq, halted, /readyz 503, order count flat, resume")
+    log("kill switch: reply seq, halted, /readyz 503, reduce-only, resume")
     status_code, body, _ = h.http_get(engine.base_url + "/readyz")
     # Market data may take a moment to count as flowing: poll /readyz with a bound.
     deadline = time.monotonic() + TIMEOUT
@@ -329,7 +344,7 @@ async def test_kill_switch(engine, kills):
 
     watcher = await Client.connect(engine, "kill watcher")
     await watcher.auth(engine, "viewer")
-    await watcher.ok("subscribe", channels=["status"])
+    await watcher.ok("subscribe", channels=["status", "positions"])
     await watcher.update("status", lambda m: m["data"]["orders"] > 0 and not m["data"]["halted"], timeout=30.0,
                          what="with orders > 0 (the strategy must trade before the kill switch means anything)")
 
@@ -341,14 +356,23 @@ async def test_kill_switch(engine, kills):
     kseq = kill["seq"]
     halted = await watcher.update("status", lambda m: m["data"]["seq"] >= kseq and m["data"]["halted"],
                                   what="showing halted at or after the kill seq %d" % kseq)
-    orders_at_kill = halted["data"]["orders"]
     prev_seq = halted["data"]["seq"]
-    for i in range(3):  # the next status updates: seq moves on, orders stay put
+    for i in range(3):  # the next status updates: seq moves on, exposure never grows
         s = await watcher.update("status", lambda m: m["data"]["seq"] > prev_seq, what="after the kill switch (#%d)" % (i + 1))
         prev_seq = s["data"]["seq"]
         check(s["data"]["halted"], "status after the kill switch lost halted: %r" % s["data"])
-        check(s["data"]["orders"] == orders_at_kill,
-              "orders counter moved after the kill switch: %d at seq %d, %d at seq %d" % (orders_at_kill, halted["data"]["seq"], s["data"]["orders"], prev_seq))
+    # The kill switch makes risk reduce-only (docs/risk.md, reason 11): from its seq on, an order
+    # may only shrink a position. The positions feed (its subscription snapshot, then every change)
+    # must show no instrument's exposure growing after the kill seq.
+    exposure, after = {}, 0
+    while not watcher.updates["positions"].empty():
+        p = watcher.updates["positions"].get_nowait()
+        sym, qty = p["data"]["symbol"], abs(Decimal(p["data"]["qty"]))
+        if p["seq"] > kseq and sym in exposure:
+            after += 1
+            check(qty <= exposure[sym], "%s exposure grew while halted: |qty| %s > %s at seq %s" % (sym, qty, exposure[sym], p["seq"]))
+        exposure[sym] = qty
+    log("kill switch at seq %d: %d position updates after it, none growing" % (kseq, after))
     code, body, _ = h.http_get(engine.base_url + "/readyz")
     check(code == 503, "/readyz while halted: expected 503, got %d %r" % (code, body))
     check("halt" in body.lower() or "kill" in body.lower(), "/readyz 503 should name the halt among its failing conditions: %r" % body)
@@ -660,7 +684,7 @@ def parse_prometheus(body):
             check(sample == name, "%s: %s is not a sample name of %s family %s" % (where, sample, fam["type"], name))
 
     for name, fam in families.items():
-        check(fam["samples"], "/metrics: %s has HELP/TYPE but no samples" % name)
+        # HELP/TYPE without samples is legal (a labelled family with no children yet).
         if fam["type"] == "histogram":
             check_histogram(name, fam["samples"])
     return families
@@ -730,7 +754,7 @@ def test_metrics(engine):
     ctype = headers.get("Content-Type", "")
     check(ctype.startswith("text/plain") and "version=0.0.4" in ctype, "/metrics Content-Type: %r" % ctype)
     families = parse_prometheus(body)
-    check(len(families) >= 3, "/metrics: expected several metric families, got %s" % sorted(families))
+    check(sum(1 for f in families.values() if f["samples"]) >= 3, "/metrics: expected several metric families with samples, got %s" % sorted(families))
     for name, fam in families.items():
         check(fam["type"] is not None and fam["help"] is not None, "/metrics: %s needs HELP and TYPE" % name)
     log("/metrics: %d families: %s" % (len(families), ", ".join(sorted(families))))
@@ -755,11 +779,23 @@ def check_journal(engine, kills, journal_expect):
     for kseq, rseq, user in kills:
         check(inputs.get(kseq, {}).get("command") == "kill_switch" and inputs[kseq].get("user") == user,
               "journal seq %d should be kill_switch by %s: %r" % (kseq, user, inputs.get(kseq)))
-        bad = [o for o in outputs if kseq < o["seq"] < rseq and o["output"] == "order_new"]
-        check(not bad, "orders sent while halted (kill seq %d, resume seq %d): %s" % (kseq, rseq, bad[:5]))
+    # Reduce-only while halted: replay the fills in journal order and check every new order whose
+    # origin seq lies between a kill switch and its resume against the position it meets.
+    position, sent_while_halted = {}, 0
+    for r in records:
+        if r.get("type") == "exec_report" and r.get("exec_type") in ("fill", "partial_fill", "trade"):
+            q = Decimal(r["last_qty"]) * (1 if r["side"] == "buy" else -1)
+            position[r["instrument"]] = position.get(r["instrument"], Decimal(0)) + q
+        elif r.get("output") == "order_new" and any(k < r["seq"] < res for k, res, _ in kills):
+            sent_while_halted += 1
+            pos = position.get(r["instrument"], Decimal(0))
+            signed = Decimal(r["qty"]) * (1 if r["side"] == "buy" else -1)
+            check(pos != 0 and (signed > 0) != (pos > 0) and abs(signed) <= abs(pos),
+                  "an order that does not reduce the position was sent while halted (position %s): %r" % (pos, r))
     denied = {}
+    names = {engine.name(role) for role in h.ROLES}
     for r in admin:
-        if r["command"] == "denied":
+        if r["command"] == "denied" and r["user"] in names:
             denied[r["user"]] = denied.get(r["user"], 0) + 1
     want = {}
     for user, _ in journal_expect["denied"]:
@@ -768,7 +804,8 @@ def check_journal(engine, kills, journal_expect):
     for role in h.ROLES:
         token = engine.token(role)
         check(not any(token in json.dumps(r) for r in records), "a token appears in the journal")
-    log("journal: %d admin inputs, %d denied, %d outputs" % (len(admin), sum(denied.values()), len(outputs)))
+    log("journal: %d admin inputs, %d denied, %d outputs, %d reduce-only orders while halted"
+        % (len(admin), sum(denied.values()), len(outputs), sent_while_halted))
 
 
 async def run(engine):

@@ -170,6 +170,11 @@ TEST(ConsoleMessage, RepliesUpdatesAndGarbage) {
   EXPECT_EQ(m->kind, Message::Kind::kUpdate);
   EXPECT_EQ(m->channel, "positions");
 
+  m = classify_message(R"({"id":4,"ok":true,"channel":"positions","data":[]})");  // snapshot's reply
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->kind, Message::Kind::kReply);
+  EXPECT_EQ(m->id, "4");
+
   m = classify_message(R"({"ok":false})");
   ASSERT_TRUE(m.ok());
   EXPECT_EQ(m->error_code, "unknown");
