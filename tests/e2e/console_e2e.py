@@ -18,6 +18,7 @@ import json
 import math
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -808,6 +809,84 @@ def check_journal(engine, kills, journal_expect):
         % (len(admin), sum(denied.values()), len(outputs), sent_while_halted))
 
 
+def run_cli(engine, args, token_role=None, url=None, extra_env=None):
+    """`sequent console URL ARGS...` with the token in SEQUENT_CONSOLE_TOKEN (not in argv)."""
+    env = dict(os.environ)
+    env.update(extra_env or {})
+    env.pop("SEQUENT_CONSOLE_TOKEN", None)
+    if token_role:
+        env["SEQUENT_CONSOLE_TOKEN"] = engine.token(token_role)
+    r = subprocess.run([engine.sequent, "console", url or engine.ws_url] + args, capture_output=True, text=True,
+                       timeout=60, env=env, stdin=subprocess.DEVNULL)
+    return r.returncode, r.stdout, r.stderr
+
+
+def test_cli(engine, journal_expect):
+    log("sequent console: one-shot commands, exit codes 0 / 1 / 2, subscribe --count")
+    code, out, err = run_cli(engine, ["whoami"], "manager")
+    check(code == 0 and json.loads(out).get("user") == engine.name("manager"), "console whoami: %d %r %r" % (code, out, err))
+    code, out, err = run_cli(engine, ["set_risk_limit", "limit=max_order_qty", "symbol=BTCUSDT", "value=1"], "manager")
+    reply = json.loads(out) if code == 0 else {}
+    check(code == 0 and reply.get("command") == "set_risk_limit" and isinstance(reply.get("seq"), int),
+          "console set_risk_limit: %d %r %r" % (code, out, err))
+    journal_expect["commands"].append((reply["seq"], engine.name("manager"), "set_risk_limit"))
+    code, out, err = run_cli(engine, ["users"], "viewer")
+    check(code == 1 and "forbidden" in err and json.loads(out)["error"]["code"] == "forbidden", "console users as viewer: %d %r %r" % (code, out, err))
+    journal_expect["denied"].append((engine.name("viewer"), "users"))
+    code, out, err = run_cli(engine, ["--token", "not-a-token", "ping"])
+    check(code == 1 and "auth_failed" in err, "console with a wrong token: %d %r %r" % (code, out, err))
+    code, out, err = run_cli(engine, ["launch_missiles"], "manager")
+    check(code == 2 and "unknown op" in err, "console with an unknown op: %d %r %r" % (code, out, err))
+    code, out, err = run_cli(engine, ["ping"], "manager", url="ws://127.0.0.1:%d" % h.free_port())
+    check(code == 2 and "cannot connect" in err, "console to a closed port: %d %r %r" % (code, out, err))
+    code, out, err = run_cli(engine, ["--count", "2", "subscribe", "status"], "viewer")
+    lines = out.splitlines()
+    check(code == 0 and len(lines) == 3 and json.loads(lines[0]).get("ok") is True
+          and all(json.loads(l).get("channel") == "status" for l in lines[1:]), "console subscribe --count 2: %d %r %r" % (code, out, err))
+
+
+def test_tls(sequent):
+    """The same server over TLS with a self-signed certificate: wss with verification, and the
+    CLI refusing the unknown certificate unless --insecure."""
+    import shutil
+    import ssl
+    import tempfile
+    if shutil.which("openssl") is None:
+        log("TLS: skipped (no openssl command to make a certificate)")
+        return
+    log("TLS: wss:// with a self-signed certificate")
+    certdir = tempfile.mkdtemp(prefix="sequent-console-tls-")
+    cert, key = os.path.join(certdir, "cert.pem"), os.path.join(certdir, "key.pem")
+    r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, "openssl req: " + r.stderr)
+    engine = h.Engine(sequent, console_options={"tls_cert": '"%s"' % cert, "tls_key": '"%s"' % key}, tls=True)
+    try:
+        check(engine.console_options, "check-config refuses [console] tls_cert / tls_key")
+        engine.start()
+
+        async def wss():
+            ctx = ssl.create_default_context(cafile=cert)
+            ws = await websockets.connect(engine.ws_url, ssl=ctx, open_timeout=TIMEOUT, ping_interval=None)
+            c = Client(ws, "wss")
+            await c.auth(engine, "viewer")
+            await c.ok("ping")
+            await c.close()
+        asyncio.run(asyncio.wait_for(wss(), 60))
+        code, _, err = run_cli(engine, ["ping"], "viewer")
+        check(code == 2 and "TLS handshake" in err, "console wss:// to a self-signed server without --insecure: %d %r" % (code, err))
+        code, out, err = run_cli(engine, ["ping"], "viewer", extra_env={"SSL_CERT_FILE": cert})
+        check(code == 0 and json.loads(out).get("pong") is True,
+              "console wss:// trusting the certificate (SSL_CERT_FILE), verifying it: %d %r %r" % (code, out, err))
+        code, out, err = run_cli(engine, ["--insecure", "ping"], "viewer")
+        check(code == 0 and json.loads(out).get("pong") is True, "console wss:// --insecure ping: %d %r %r" % (code, out, err))
+        check(engine.stop() == 0, "sequent live (TLS) did not exit 0 after SIGINT")
+    finally:
+        engine.stop()
+        engine.cleanup()
+        shutil.rmtree(certdir, ignore_errors=True)
+
+
 async def run(engine):
     kills, journal_expect = [], {"commands": [], "denied": []}
     await test_auth(engine)
@@ -818,6 +897,7 @@ async def run(engine):
     await test_hostile_frames(engine)
     await test_connection_limit(engine)
     test_metrics(engine)
+    test_cli(engine, journal_expect)
     await engine_alive(engine, "all of the above")
     return kills, journal_expect
 
@@ -832,6 +912,7 @@ def main():
         code = engine.stop()
         check(code == 0, "sequent live exited %s after SIGINT; stderr:\n%s" % (code, engine.stderr()))
         check_journal(engine, kills, journal_expect)
+        test_tls(args.sequent)
         ok = True
     except Failure as e:
         print("FAIL: %s" % e, file=sys.stderr)

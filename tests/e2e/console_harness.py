@@ -78,8 +78,9 @@ class Engine:
     them, so the tests still run against a server that does not know them yet).
     """
 
-    def __init__(self, sequent, console_options=None, extra_config=""):
+    def __init__(self, sequent, console_options=None, extra_config="", tls=False):
         self.sequent = sequent
+        self.tls = tls
         self.tmp = tempfile.mkdtemp(prefix="sequent-console-e2e-")
         self.journal = os.path.join(self.tmp, "journal")
         self.port = free_port()
@@ -104,6 +105,7 @@ class Engine:
         with open(self.config, "w") as f:
             f.write(base)
         check(self._config_ok(base, report=True), "the test configuration is invalid (see above)")
+        self.cafile = console_options.get("tls_cert", "").strip('"') if console_options and tls else None
         self.proc = None
         self.stdout_path = os.path.join(self.tmp, "live.stdout")
         self.stderr_path = os.path.join(self.tmp, "live.stderr")
@@ -119,11 +121,11 @@ class Engine:
 
     @property
     def base_url(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
 
     @property
     def ws_url(self):
-        return "ws://127.0.0.1:%d/ws" % self.port
+        return "%s://127.0.0.1:%d/ws" % ("wss" if self.tls else "ws", self.port)
 
     def token(self, role):
         return self.users[role][1]
@@ -144,7 +146,7 @@ class Engine:
             if "console=off" in self.stderr():
                 raise Failure("sequent live reports console=off: this build does not serve the admin console")
             try:
-                status, body, _ = http_get(self.base_url + "/healthz", timeout=1.0)
+                status, body, _ = http_get(self.base_url + "/healthz", timeout=1.0, cafile=self.cafile)
                 if status == 200:
                     return
                 last = "HTTP %d %r" % (status, body)
@@ -195,10 +197,15 @@ class Engine:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def http_get(url, timeout=5.0):
-    """(status, body text, headers) for GET url; 4xx/5xx are returned, not raised."""
+def http_get(url, timeout=5.0, cafile=None):
+    """(status, body text, headers) for GET url; 4xx/5xx are returned, not raised. https URLs
+    are verified against cafile (the test's self-signed certificate)."""
+    context = None
+    if url.startswith("https:"):
+        import ssl
+        context = ssl.create_default_context(cafile=cafile)
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as r:
             return r.status, r.read().decode("utf-8", "replace"), r.headers
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode("utf-8", "replace"), e.headers
