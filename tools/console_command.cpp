@@ -201,8 +201,13 @@ char* completion_generator(const char* text, int state) {
   return strdup(matches[next++].c_str());  // readline frees it
 }
 
-char** attempted_completion(const char* text, int /*start*/, int /*end*/) {
+char** attempted_completion(const char* text, int start, int /*end*/) {
   rl_attempted_completion_over = 1;  // no file-name completion
+  // `limit=` completes without a trailing space, so Tab can go on to the limit's name.
+  const std::vector<std::string> all =
+      console::completions(std::string_view(rl_line_buffer, static_cast<std::size_t>(start > 0 ? start : 0)), text);
+  const bool keys = !all.empty() && std::all_of(all.begin(), all.end(), [](const std::string& c) { return c.back() == '='; });
+  rl_completion_append_character = keys ? '\0' : ' ';
   return rl_completion_matches(text, completion_generator);
 }
 
@@ -355,6 +360,7 @@ int run_repl(net::io_context& ioc, Ws& ws, const std::optional<std::string>& tok
   rl_readline_name = "sequent-console";
   static char word_breaks[] = " \t";
   rl_completer_word_break_characters = word_breaks;
+  rl_basic_word_break_characters = word_breaks;  // the one libedit's completion reads
   rl_attempted_completion_function = attempted_completion;
   using_history();
   stifle_history(1000);
