@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "tools/backtest_command.hpp"
+#include "tools/console_command.hpp"
 #include "tools/indicators_command.hpp"
 #include "tools/live_command.hpp"
 #include "tools/live_config.hpp"
@@ -71,6 +72,21 @@ int main(int argc, char** argv) {
   CLI::App* token_cmd = app.add_subcommand("token", "Generate a console token (stdout) and its SHA-256 for [[users]] (stderr)");
   token_cmd->add_option("--name", token_name, "User name for the [[users]] snippet (default operator)");
   token_cmd->add_option("--role", token_role, "viewer (default), trader, manager or admin");
+
+  sequent::tools::ConsoleOptions console;
+  CLI::App* console_cmd = app.add_subcommand(
+      "console", "Admin console client: send one COMMAND and print the reply, or an interactive prompt without one");
+  console_cmd->add_option("URL", console.url, "ws://HOST:PORT or wss://HOST:PORT")->required();
+  console_cmd->add_option("--token", console.token,
+                          "Bearer token (visible to other users in ps: prefer the SEQUENT_CONSOLE_TOKEN environment variable)");
+  console_cmd->add_option("--count", console.count, "subscribe: exit after N updates (default: until Ctrl-C)")
+      ->check(CLI::PositiveNumber);
+  console_cmd->add_flag("--insecure", console.insecure, "wss: do not verify the server's TLS certificate");
+  console_cmd->add_option("COMMAND", console.command,
+                          "OP [key=value ...] [channels ...], e.g. kill_switch reason=\"fat finger\", or a raw JSON object");
+  console_cmd->footer(
+      "Exit status: 0 ok, 1 error reply (code and message on stderr), 2 usage or connection error.\n"
+      "Protocol: docs/console-protocol.md");
 
   std::string check_path;
   CLI::App* check_cmd = app.add_subcommand("check-config", "Validate a configuration file and print it fully resolved");
@@ -143,6 +159,7 @@ int main(int argc, char** argv) {
   }
   if (live_cmd->parsed()) return sequent::tools::run_live(live);
   if (replay_cmd->parsed()) return sequent::tools::run_replay(replay);
+  if (console_cmd->parsed()) return sequent::tools::run_console(console);
   if (token_cmd->parsed()) return sequent::tools::run_token_command(token_name, token_role);
   if (check_cmd->parsed()) {
     sequent::tools::LiveConfig cfg = sequent::tools::default_paper_config();
