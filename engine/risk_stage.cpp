@@ -117,10 +117,12 @@ RejectReason RiskStage::check(const Event& intent) const noexcept {
   }
   const std::int64_t pos = positions_[id].qty().raw();
   const std::int64_t signed_qty = o.side == Side::kBuy ? o.qty.raw() : -o.qty.raw();
-  if (halted_ || breaker_ != 0) {
-    // Reduce-only: pass only orders that bring the position toward zero without crossing it.
+  // The kill switch stops every new order (the router's own flatten orders do not pass here);
+  // a tripped breaker lets a strategy reduce its position toward zero without crossing it.
+  if (halted_) return RejectReason::kRiskHalted;
+  if (breaker_ != 0) {
     const bool reduces = pos != 0 && ((pos > 0) != (signed_qty > 0)) && (signed_qty < 0 ? -signed_qty : signed_qty) <= (pos < 0 ? -pos : pos);
-    if (!reduces) return halted_ ? RejectReason::kRiskHalted : RejectReason::kRiskBreakerTripped;
+    if (!reduces) return RejectReason::kRiskBreakerTripped;
   }
   if (config_.max_open_orders != 0 && open_.size() >= config_.max_open_orders) return RejectReason::kRiskMaxOpenOrders;
   const TimeNs t = intent.header.event_ns;
@@ -271,7 +273,12 @@ void RiskStage::observe(const Event& e) noexcept {
       }
       break;
     case EventType::kAdmin:
-      if (e.payload.admin.command == AdminCommand::kKillSwitch) halted_ = true;
+      // A breaker's own announcement (fed back with its cause) is not an operator's kill switch:
+      // the breaker already holds risk at reduce-only. Any other kill switch (operator, journal
+      // alarm) stops every order.
+      if (e.payload.admin.command == AdminCommand::kKillSwitch &&
+          !(e.header.source == Source::kInternal && e.payload.admin.arg_code != 0))
+        halted_ = true;
       if (e.payload.admin.command == AdminCommand::kResume) {
         halted_ = false;
         breaker_ = 0;  // an operator's resume also re-arms the breakers

@@ -113,7 +113,7 @@ TEST(RiskStage, RefusesLimitPricesOutsideTheBand) {
   EXPECT_EQ(submit(risk, f.intent(0, Side::kSell, "0.01", "94999.99")), RejectReason::kRiskPriceBand);
 }
 
-TEST(RiskStage, KillSwitchAllowsOnlyReducingOrdersUntilResume) {
+TEST(RiskStage, KillSwitchStopsEveryOrderUntilResume) {
   RiskFixture f;
   RiskStage risk(f.registry, RiskConfig{});
   feed(risk, f.trade(0, "100000"));
@@ -126,7 +126,8 @@ TEST(RiskStage, KillSwitchAllowsOnlyReducingOrdersUntilResume) {
   EXPECT_TRUE(risk.halted());
   EXPECT_EQ(submit(risk, f.intent(0, Side::kBuy, "0.01")), RejectReason::kRiskHalted);
   EXPECT_EQ(submit(risk, f.intent(0, Side::kSell, "0.03")), RejectReason::kRiskHalted) << "would cross zero";
-  EXPECT_EQ(submit(risk, f.intent(0, Side::kSell, "0.02")), RejectReason::kNone) << "flattening is allowed";
+  EXPECT_EQ(submit(risk, f.intent(0, Side::kSell, "0.02")), RejectReason::kRiskHalted)
+      << "even a reducing order: the operator flattens with the flatten command";
   Event resume = kill;
   resume.payload.admin.command = AdminCommand::kResume;
   feed(risk, resume);
