@@ -82,6 +82,8 @@ std::string_view to_string(Source s) noexcept {
     case Source::kInternal: return "internal";
     case Source::kFile: return "file";
     case Source::kReconcile: return "reconcile";
+    case Source::kVenueMarket: return "venue_market";
+    case Source::kVenue: return "venue";
     case Source::kStrategy: return "strategy";
     case Source::kRisk: return "risk";
     case Source::kRouter: return "router";

@@ -52,6 +52,8 @@ enum class Source : std::uint8_t {
   kInternal = 5,    // the core's own feedback (risk denials)
   kFile = 6,        // historical data files
   kReconcile = 7,   // the venue's view after a restart (reports re-sent by reconciliation)
+  kVenueMarket = 8, // a real venue's market data gateway (trades, quotes, book levels)
+  kVenue = 9,       // a real venue's order gateway (execution reports, gateway refusals)
   kStrategy = 10,   // derived events
   kRisk = 11,
   kRouter = 12,

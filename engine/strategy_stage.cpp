@@ -145,6 +145,11 @@ StrategyStage::StrategyStage(const InstrumentRegistry& registry, const StrategyS
       checkpoint_every_(config.checkpoint_every),
       slot_index_(registry.size(), -1) {
   slots_.reserve(config.slots.size());
+  if (config.book_levels_per_side > 0) {
+    books_.reserve(registry.size());
+    for (std::size_t i = 0; i < registry.size(); ++i)
+      books_.emplace_back(static_cast<InstrumentId>(i), config.book_levels_per_side);
+  }
 }
 
 StrategyStage::Slot* StrategyStage::slot_for(InstrumentId id) noexcept {
@@ -308,6 +313,8 @@ void StrategyStage::archive(StateArchive& a) noexcept {
     a.boolean(s.enabled);
     a.u64(s.max_trade_id);
   }
+  a.expect_count(books_.size());
+  for (L2Book& b : books_) b.archive(a);
 }
 
 std::uint64_t StrategyStage::state_hash() const noexcept {

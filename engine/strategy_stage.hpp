@@ -21,6 +21,7 @@
 #include "engine/console_feed.hpp"
 #include "engine/event.hpp"
 #include "engine/instrument.hpp"
+#include "engine/l2_book.hpp"
 #include "engine/macd_strategy.hpp"
 #include "engine/result.hpp"
 #include "engine/strategy.hpp"
@@ -42,6 +43,9 @@ struct StrategyStageConfig {
   // strategy's list; they override the defaults above.
   std::vector<std::pair<std::string, std::string>> params;
   bool enabled = true;                       // strategy_start / strategy_stop toggle it
+  // L2 books (kBookLevel inputs), one per instrument, levels per side (fixed at start; see
+  // engine/l2_book.hpp for what happens beyond). 0 = keep no books.
+  std::size_t book_levels_per_side = 5000;
   std::vector<StrategySlotConfig> slots;     // one per traded instrument
 };
 
@@ -73,6 +77,9 @@ class StrategyStage {
       case EventType::kTimer: on_timer(e); break;
       case EventType::kAdmin: on_admin(e); break;
       case EventType::kReconcile: on_reconcile(e); break;
+      case EventType::kBookLevel:
+        if (e.instrument() < books_.size()) (void)books_[e.instrument()].apply(e);
+        break;
       default: break;
     }
     for (std::size_t i = 0; i < out_count_; ++i) emit(static_cast<const Event&>(out_[i]));
@@ -88,6 +95,8 @@ class StrategyStage {
   void archive(StateArchive& a) noexcept;
   std::uint64_t intents() const noexcept { return intents_.load(std::memory_order_relaxed); }
   bool enabled() const noexcept { return enabled_; }
+  // The instrument's L2 book as built from kBookLevel inputs; null when books are off.
+  const L2Book* book(InstrumentId id) const noexcept { return id < books_.size() ? &books_[id] : nullptr; }
 
  private:
   struct Slot {
@@ -120,6 +129,7 @@ class StrategyStage {
   Seq checkpoint_every_;
   std::vector<Slot> slots_;
   std::vector<int> slot_index_;  // by instrument id; -1 = not traded
+  std::vector<L2Book> books_;    // by instrument id (empty when book_levels_per_side is 0)
   SignalBuffer signals_;
   Seq last_seq_ = 0;
   bool reconciling_ = false;
