@@ -57,6 +57,7 @@ std::string_view to_string(EventType t) noexcept {
     case EventType::kTrade: return "trade";
     case EventType::kQuote: return "quote";
     case EventType::kBar: return "bar";
+    case EventType::kBookLevel: return "book_level";
     case EventType::kExecReport: return "exec_report";
     case EventType::kOrderDenied: return "order_denied";
     case EventType::kAdmin: return "admin";
@@ -132,6 +133,8 @@ std::string_view to_string(RejectReason r) noexcept {
     case RejectReason::kVenueDuplicateOrder: return "venue_duplicate_order";
     case RejectReason::kVenueWouldTake: return "venue_would_take";
     case RejectReason::kVenueTooManyOrders: return "venue_too_many_orders";
+    case RejectReason::kVenueInsufficientBalance: return "venue_insufficient_balance";
+    case RejectReason::kVenueOther: return "venue_other";
     case RejectReason::kVenueInvalidOrder: return "venue_invalid_order";
   }
   return "unknown";

@@ -29,6 +29,7 @@ enum class EventType : std::uint8_t {
   kTrade = 1,        // TradePayload
   kQuote = 2,        // QuotePayload (top of book)
   kBar = 3,          // BarPayload (historical bars; live bars are aggregated in the core)
+  kBookLevel = 4,    // BookLevelPayload: one L2 price level of a venue depth message (see below)
   kExecReport = 10,  // ExecReportPayload, from a venue
   kOrderDenied = 11, // OrderPayload + reason: pre-trade risk refused an intent (fed back)
   kAdmin = 20,       // AdminPayload, operator command with its user
@@ -106,6 +107,8 @@ enum class RejectReason : std::uint16_t {
   kVenueWouldTake = 206,  // limit-maker order would cross
   kVenueTooManyOrders = 207,  // the venue's open-order limit is reached
   kVenueInvalidOrder = 208,   // side, order type or time in force out of range
+  kVenueInsufficientBalance = 209,  // the account cannot fund the order
+  kVenueOther = 210,          // a venue reason with no closer code (see the gateway's mapping)
 };
 
 enum class AdminCommand : std::uint8_t {
@@ -133,6 +136,25 @@ struct QuotePayload {
   Qty bid_qty;
   Price ask_price;
   Qty ask_qty;
+};
+
+// One L2 price level. A venue depth message of N levels becomes N kBookLevel events, in the
+// message's order; the book (engine/l2_book.hpp) is consistent only after the one with kBookLast.
+//   kBookClear: empty the book before applying this level (the first level of a snapshot).
+//   kBookLast:  the last level of one venue message.
+// Resync marker: side kNone, price 0, qty 0, both update ids 0, flags kBookClear|kBookLast.
+// The gateway emits it when the depth stream broke (sequence gap, crossed book); the book is
+// then empty and not synced until the next snapshot (kBookClear with a non-zero update id).
+inline constexpr std::uint8_t kBookClear = 0x01;
+inline constexpr std::uint8_t kBookLast = 0x02;
+
+struct BookLevelPayload {
+  Price price;
+  Qty qty;                         // 0 = delete the level
+  Side side;                       // kBuy = bid, kSell = ask, kNone = no level (marker / empty)
+  std::uint8_t flags;              // kBookClear | kBookLast
+  std::uint64_t first_update_id;   // the venue message's first update id (Binance U)
+  std::uint64_t last_update_id;    // and last (Binance u; lastUpdateId for a snapshot)
 };
 
 struct BarPayload {  // header event_ns = bar open time
@@ -219,6 +241,7 @@ struct alignas(64) Event {
     TradePayload trade;
     QuotePayload quote;
     BarPayload bar;
+    BookLevelPayload book;
     ExecReportPayload exec;
     OrderPayload order;
     AdminPayload admin;

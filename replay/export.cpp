@@ -88,6 +88,11 @@ std::string input_to_json(const Event& e, const std::vector<std::string>& symbol
     case EventType::kQuote:
       j.dec("bid_price", p.quote.bid_price).dec("bid_qty", p.quote.bid_qty).dec("ask_price", p.quote.ask_price).dec("ask_qty", p.quote.ask_qty);
       break;
+    case EventType::kBookLevel:
+      j.str("side", to_string(p.book.side)).dec("price", p.book.price).dec("qty", p.book.qty)
+          .u64("first_update_id", p.book.first_update_id).u64("last_update_id", p.book.last_update_id)
+          .u64("flags", p.book.flags);
+      break;
     case EventType::kBar:
       j.dec("open", p.bar.open).dec("high", p.bar.high).dec("low", p.bar.low).dec("close", p.bar.close).dec("volume", p.bar.volume)
           .i64("interval_ns", p.bar.interval_ns);
