@@ -793,7 +793,9 @@ class BinanceGateway::Impl {
     std::uint64_t seq = 0;
     if (std::from_chars(id.data() + 1, id.data() + id.size(), seq).ec != std::errc{}) return;
     const int status = m.wsapi.status;
-    if (status == 429 || m.error.code == -1003 || m.error.code == -1015) {
+    if (status == 418) {
+      ban();  // Binance answers -1003 with 418 too: the status decides
+    } else if (status == 429 || m.error.code == -1003 || m.error.code == -1015) {
       bump(gw_.counters_.http_429, std::uint64_t{1});
       std::int64_t ms = cfg_.default_retry_after_ms;
       // {"error":{..,"data":{"retryAfter":<epoch ms>}}}: Binance's WS API says until when.
@@ -805,8 +807,6 @@ class BinanceGateway::Impl {
         }
       }
       back_off(ms);
-    } else if (status == 418) {
-      ban();
     }
     if (id[0] == 's') {
       if (status == 200) {

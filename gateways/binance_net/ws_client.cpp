@@ -107,7 +107,7 @@ class WsClient::Impl : public std::enable_shared_from_this<WsClient::Impl> {
 
   void reconnect_now(std::string_view why) {
     if (stopped_) return;
-    if (conn_) drop(conn_, why, /*immediate=*/true);
+    if (conn_) drop(conn_, std::string(why), /*immediate=*/true);
   }
 
   bool set_url(std::string_view url) {
@@ -287,12 +287,12 @@ class WsClient::Impl : public std::enable_shared_from_this<WsClient::Impl> {
     writing_ = false;
   }
 
-  void fail(const std::shared_ptr<Conn>& c, std::string_view why) {
+  void fail(std::shared_ptr<Conn> c, std::string_view why) {  // by value: callers may pass conn_
     ++counters_.failures;
     drop(c, why, /*immediate=*/false);
   }
 
-  void drop(const std::shared_ptr<Conn>& c, std::string_view why, bool immediate) {
+  void drop(std::shared_ptr<Conn> c, std::string_view why, bool immediate) {  // by value: see fail()
     if (c != conn_) return;
     conn_.reset();
     c->open = false;
