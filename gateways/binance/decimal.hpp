@@ -63,11 +63,9 @@ inline ParseStatus parse_binance_decimal_raw(std::string_view text, std::int64_t
     const std::size_t n = static_cast<std::size_t>(end - p);
     if (n >= 8) {
       if (!detail::parse_eight_digits(p, frac)) return parse_fixed_raw(text, out, Rounding::kExact);
-      for (const char* q = p + 8; q != end; ++q) {  // beyond 8 decimals: zeros only
-        if (*q == '0') continue;
-        if (static_cast<unsigned char>(*q - '0') <= 9) return ParseStatus::kTooPrecise;
-        return parse_fixed_raw(text, out, Rounding::kExact);
-      }
+      for (const char* q = p + 8; q != end; ++q)  // beyond 8 decimals: zeros only
+        if (*q != '0') return parse_fixed_raw(text, out, Rounding::kExact);  // kTooPrecise or bad
+
       has_frac = true;
     } else {
       for (std::size_t k = 0; k < n; ++k) {
