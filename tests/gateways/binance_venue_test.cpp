@@ -6,6 +6,11 @@
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
+#include <unistd.h>
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -37,6 +42,7 @@ using http = test::http::verb;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+constexpr std::int64_t kScale = 100'000'000;  // 1.0 in fixed-point raw units
 const std::string kSamples = "../shared/data/protocol-samples/binance/";
 const std::string kVectors = kSamples + "signature-test-vectors.json";
 const std::string kCapture = "../shared/data/ticks_l2/raw/binance_spot_BTCUSDT_20240808_2359_ws.jsonl.gz";
@@ -434,7 +440,7 @@ TEST_F(VenueTest, FiltersBalanceAndParameterErrorsAreBinanceShaped) {
             (std::pair<std::int64_t, std::string>(-2010, "Account has insufficient balance for requested action.")));
   // A limit maker that would take.
   EXPECT_EQ(code_of("symbol=BTCUSDT&side=BUY&type=LIMIT_MAKER&quantity=0.001&price=" +
-                    to_string(Price::from_raw(ask + 100 * 1'000'000))),
+                    to_string(Price::from_raw(ask + 1'000 * kScale))),
             (std::pair<std::int64_t, std::string>(-2010, "Order would immediately match and take.")));
   // FOK larger than the liquidity within its limit expires without fills.
   HttpResult r = signed_call(http::post, "/api/v3/order",
@@ -572,7 +578,7 @@ TEST_F(VenueTest, WsApiUserDataExecutionReportsAfterFill) {
   auto r = api.read();
   ASSERT_TRUE(r);
   EXPECT_EQ(*r, "{\"id\":\"sub-1\",\"status\":200,\"result\":{\"subscriptionId\":0}}");
-  const std::int64_t price = bid - 50 * 1'000'000;
+  const std::int64_t price = bid - 1'000 * kScale;  // far enough below to rest
   api.send(ws_signed("place-1", "order.place",
                      {{"symbol", "BTCUSDT"}, {"side", "BUY"}, {"type", "LIMIT"}, {"timeInForce", "GTC"},
                       {"quantity", "0.01000"}, {"price", to_string(Price::from_raw(price))},
@@ -914,6 +920,63 @@ TEST_F(VenueTest, ReplayServesTheCaptureByteIdenticalInOrder) {
     ASSERT_TRUE(m) << "message " << i;
     ASSERT_EQ(*m, expected[i]) << "message " << i;
   }
+}
+
+}  // namespace
+}  // namespace sequent
+
+namespace sequent {
+namespace {
+
+// TLS: HTTPS and WSS with a throw-away self-signed certificate (made with the openssl CLI).
+TEST_F(VenueTest, TlsServesHttpsAndWss) {
+  const std::string dir = ::testing::TempDir() + "sequent_venue_tls_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert +
+                          " -days 1 -subj /CN=127.0.0.1 >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "no openssl command to make a test certificate";
+  VenueOptions options;
+  options.tls = true;
+  options.cert_file = cert;
+  options.key_file = key;
+  start(options);
+  namespace ssl = boost::asio::ssl;
+  namespace beast = boost::beast;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.set_verify_mode(ssl::verify_none);
+  asio::io_context ioc;
+  {
+    beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+    beast::get_lowest_layer(stream).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    stream.handshake(ssl::stream_base::client);
+    beast::http::request<beast::http::string_body> req{beast::http::verb::get, "/api/v3/time", 11};
+    req.set(beast::http::field::host, "127.0.0.1");
+    beast::http::write(stream, req);
+    beast::flat_buffer buffer;
+    beast::http::response<beast::http::string_body> res;
+    beast::http::read(stream, buffer, res);
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(res.body(), "{\"serverTime\":" + std::to_string(clock_ms_.load()) + "}");
+  }
+  {
+    beast::websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(ioc, ctx);
+    beast::get_lowest_layer(ws).connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    ws.next_layer().handshake(ssl::stream_base::client);
+    ws.handshake("127.0.0.1", "/ws/btcusdt@trade");
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    EXPECT_TRUE(beast::buffers_to_string(buffer.data()).starts_with("{\"e\":\"trade\",\"E\":"));
+  }
+  std::filesystem::remove_all(dir);
+  // A missing certificate is a clear start-up error.
+  VenueOptions bad;
+  bad.tls = true;
+  bad.cert_file = dir + "/none.pem";
+  bad.key_file = key;
+  auto v = BinanceVenue::start(std::move(bad));
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().message.find("--cert"), std::string::npos) << v.error().message;
 }
 
 }  // namespace
