@@ -635,14 +635,12 @@ std::string Exchange::client_order_id(const Params& p, std::string_view key) {
 }
 
 void Exchange::write_order_result(JsonOut& j, const Order& o, bool with_working) const {
-  const Symbol& s = syms_[o.symbol];
   j.kv_dec8("price", o.type == "MARKET" ? 0 : o.price_raw).kv_dec8("origQty", o.qty_raw)
       .kv_dec8("executedQty", o.executed_raw).kv_dec8("origQuoteOrderQty", 0)
       .kv_dec8("cummulativeQuoteQty", o.cum_quote_raw).kv_str("status", o.status)
       .kv_str("timeInForce", o.tif).kv_str("type", o.type).kv_str("side", o.buy ? "BUY" : "SELL");
   if (with_working) j.kv_int("workingTime", o.working_ms >= 0 ? o.working_ms : o.time_ms);
   j.kv_str("selfTradePreventionMode", "NONE");
-  (void)s;
 }
 
 void Exchange::write_order_query(JsonOut& j, const Order& o) const {
@@ -784,8 +782,8 @@ Reply Exchange::order_new(const Params& p) {
   } else if (get(p, "price")) {
     return bad(-1106, "Parameter 'price' sent when not required.");
   }
+  // Binance's default: FULL for MARKET and LIMIT, ACK for the other types.
   std::string resp_type = (*type == "LIMIT_MAKER") ? "ACK" : "FULL";
-  if (*type != "LIMIT_MAKER") resp_type = "FULL";
   if (auto rt = get(p, "newOrderRespType")) {
     if (*rt != "ACK" && *rt != "RESULT" && *rt != "FULL")
       return bad(-1100, "Illegal characters found in parameter 'newOrderRespType'; legal range is 'ACK, RESULT, FULL'.");
