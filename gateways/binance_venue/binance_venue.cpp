@@ -216,15 +216,22 @@ class BinanceVenue::Impl final : public Sink {
   void run() {
     thread_ = std::thread([this] { ioc_->run(); });
   }
+  // Closes the listener and every connection (close frames where the peer still listens), then
+  // stops the io_context after a short grace period and joins.
   void stop() {
     if (stopped_.exchange(true)) return;
-    if (ioc_) {
+    if (ioc_ && thread_.joinable()) {
       asio::post(*ioc_, [this] {
         boost::system::error_code ec;
         if (acceptor_) acceptor_->close(ec);
         for (auto& c : conns_) c->close();
+        if (conns_.empty()) {
+          ioc_->stop();
+          return;
+        }
+        auto grace = std::make_shared<asio::steady_timer>(*ioc_, std::chrono::milliseconds(200));
+        grace->async_wait([this, grace](boost::system::error_code) { ioc_->stop(); });
       });
-      ioc_->stop();
     }
     if (thread_.joinable()) thread_.join();
   }
@@ -462,24 +469,16 @@ http::response<http::string_body> BinanceVenue::Impl::handle_http(const http::re
     return finish(r.status, r.ok() ? exchange_->state_json() : r.error_body());
   }
 
+  // Binance signs the query string followed directly by the body (no '&' between them).
   Params params;
-  std::string signature, payload, duplicate;
-  if (!parse_form(query, params, signature, payload, duplicate) ||
-      (method != http::verb::get && !parse_form(req.body(), params, signature, payload, duplicate))) {
+  std::string signature, query_text, body_text, duplicate;
+  if (!parse_form(query, params, signature, query_text, duplicate) ||
+      (method != http::verb::get && !parse_form(req.body(), params, signature, body_text, duplicate))) {
     return finish(400, "{\"code\":-1101,\"msg\":\"Duplicate values for a parameter detected.\"}");
   }
   if (path == "/sim/trade" && method == http::verb::post) {
     Reply r = exchange_->inject_trade(params);
     return finish(r.status, r.ok() ? r.body : r.error_body());
-  }
-  // Binance signs the query string followed directly by the body.
-  {
-    std::string query_text, body_text, sig_q, sig_b, dup;
-    Params ignored;
-    (void)parse_form(query, ignored, sig_q, query_text, dup);
-    ignored.clear();
-    if (method != http::verb::get) (void)parse_form(req.body(), ignored, sig_b, body_text, dup);
-    payload = query_text + body_text;
   }
 
   struct Route {
@@ -514,7 +513,7 @@ http::response<http::string_body> BinanceVenue::Impl::handle_http(const http::re
   Auth auth;
   if (auto it = req.find("X-MBX-APIKEY"); it != req.end()) auth.api_key = std::string(it->value());
   auth.signature = signature;
-  auth.signed_payload = payload;
+  auth.signed_payload = query_text + body_text;
   auth.remote = remote;
   Reply r = exchange_->handle(route->endpoint, params, auth);
   delay_ms = r.delay_ms;

@@ -182,7 +182,7 @@ class Exchange {
   // GET /sim/state: orders, fills, balances, books, faults (JSON).
   [[nodiscard]] std::string state_json() const;
 
-  // Next user-data subscription id (per venue, from 0 as Binance numbers them per connection).
+  // The server clock (ExchangeConfig::now_ms) in ms since the epoch.
   [[nodiscard]] std::int64_t now_ms() const { return config_.now_ms(); }
   [[nodiscard]] const ExchangeConfig& config() const noexcept { return config_; }
   [[nodiscard]] const std::vector<std::string>& symbols() const noexcept { return symbol_names_; }
