@@ -5,10 +5,13 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <unistd.h>
 
 #include "engine/event.hpp"
 #include "engine/instrument.hpp"
@@ -395,6 +398,67 @@ TEST_F(BinanceGatewayTest, Http418StopsSendingAndRaisesTheAlert) {
             RejectReason::kVenueBanned);
   EXPECT_EQ(gw_->counters().orders_sent.load(), 1u);
   EXPECT_GE(gw_->consecutive_errors(), 1u);
+}
+
+
+// wss/https: TLS with SNI and peer verification against the venue's throw-away certificate
+// (subjectAltName IP:127.0.0.1): trusted via ca_file it works, with only the system's roots it
+// is refused, and with verification off (local venue only) it works.
+TEST(BinanceGatewayTls, VerifiesThePeerUnlessToldNotTo) {
+  const std::string dir = ::testing::TempDir() + "sequent_gw_tls_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert +
+                          " -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "no openssl command to make a test certificate";
+  binance_venue::VenueOptions vo;
+  vo.listen_port = 0;
+  vo.tls = true;
+  vo.cert_file = cert;
+  vo.key_file = key;
+  vo.exchange.symbols = {"BTCUSDT"};
+  vo.exchange.api_key = kKey;
+  vo.exchange.api_secret = kSecret;
+  auto venue = binance_venue::BinanceVenue::start(vo);
+  ASSERT_TRUE(venue) << venue.error().message;
+  const std::string base = "127.0.0.1:" + std::to_string((*venue)->port());
+  ::setenv("SEQUENT_TEST_BINANCE_KEY", kKey, 1);
+  ::setenv("SEQUENT_TEST_BINANCE_SECRET", kSecret, 1);
+  BinanceGatewayConfig cfg;
+  cfg.rest_url = "https://" + base;
+  cfg.ws_market_url = "wss://" + base;
+  cfg.ws_api_url = "wss://" + base + "/ws-api/v3";
+  cfg.symbols = {"BTCUSDT"};
+  cfg.api_key_env = "SEQUENT_TEST_BINANCE_KEY";
+  cfg.api_secret_env = "SEQUENT_TEST_BINANCE_SECRET";
+
+  auto untrusted = BinanceGateway::fetch_symbol_rules(cfg);  // system roots only
+  ASSERT_FALSE(untrusted);
+  EXPECT_NE(untrusted.error().message.find("tls"), std::string::npos) << untrusted.error().message;
+
+  for (const bool verify : {true, false}) {
+    BinanceGatewayConfig c = cfg;
+    if (verify) c.tls_ca_file = cert;
+    c.tls_verify_peer = verify;
+    auto rules = BinanceGateway::fetch_symbol_rules(c);
+    ASSERT_TRUE(rules) << rules.error().message;
+    InstrumentRegistry registry;
+    ASSERT_TRUE(registry.add("BTCUSDT", "binance", (*rules)[0].tick_size, (*rules)[0].step_size, (*rules)[0].min_notional));
+    BinanceGateway gw(c, registry);
+    Status s = gw.start();
+    ASSERT_TRUE(s) << s.error().message;
+    bool quote = false;
+    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+    while (!(quote && gw.user_stream_ready() && gw.books_synced()) && std::chrono::steady_clock::now() < deadline) {
+      Event e;
+      while (gw.out().try_pop(e)) quote = quote || e.type() == EventType::kQuote;
+      std::this_thread::yield();
+    }
+    EXPECT_TRUE(quote && gw.user_stream_ready() && gw.books_synced()) << "verify=" << verify;
+    gw.stop();
+  }
+  (*venue)->stop();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
