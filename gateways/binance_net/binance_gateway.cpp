@@ -651,7 +651,8 @@ class BinanceGateway::Impl {
 
   RejectReason refusal_reason() const noexcept {
     if (banned_) return RejectReason::kVenueBanned;
-    if (!api_ || !api_->open()) return RejectReason::kVenueNotConnected;
+    // No order goes out while its reports could not come back (user-data stream not subscribed).
+    if (!api_ || !api_->open() || !gw_.user_ready_.load(std::memory_order_relaxed)) return RejectReason::kVenueNotConnected;
     if (mono_ns() < retry_until_mono_) return RejectReason::kVenueRateLimited;
     if (!rl_.has_headroom(binance::RateLimitType::kOrders, 1, cfg_.rate_limit_headroom) ||
         !rl_.has_headroom(binance::RateLimitType::kRequestWeight, 1, cfg_.rate_limit_headroom))

@@ -30,7 +30,7 @@
 // becomes a kExecReport kRejected (kCancelRejected for a cancel) with the mapped RejectReason.
 // A timeout, a 5xx or a connection lost with the request in flight leaves the order unknown:
 // nothing is emitted, counters().unknown_outcomes counts it, reconciliation resolves it.
-// An order the gateway cannot send (WS API down, 429 back-off, 418 ban, order-rate headroom
+// An order the gateway cannot send (WS API down or user data not subscribed, 429 back-off, 418 ban, order-rate headroom
 // used up) is refused at once with a kOrderDenied input (reason kVenueNotConnected,
 // kVenueRateLimited, kVenueBanned); a cancel it cannot send becomes kCancelRejected.
 // Rate limits: REST X-MBX-USED-WEIGHT-1M / X-MBX-ORDER-COUNT-10S headers and the WS API

@@ -401,6 +401,38 @@ TEST_F(BinanceGatewayTest, Http418StopsSendingAndRaisesTheAlert) {
 }
 
 
+TEST_F(BinanceGatewayTest, OrderWithoutAnswerInTimeIsUnknownNotRejected) {
+  cfg_.order_timeout_ms = 300;
+  start_gateway();
+  wait_synced();
+  const Price px = Price::from_raw(last_bid().raw() - 20 * rules_.tick_size.raw());
+  fault("slow_ms=3000,count=1");
+  const ClientOrderId id = make_client_order_id(4000, 0);
+  ASSERT_TRUE(gw_->submit(limit_buy(id, px, order_qty(px))));
+  ASSERT_TRUE(wait_for([&] { return gw_->counters().unknown_outcomes.load() == 1; }));
+  EXPECT_EQ(count([&](const Event& e) {
+              return (e.type() == EventType::kExecReport && e.payload.exec.client_order_id == id &&
+                      e.payload.exec.exec_type == ExecType::kRejected) ||
+                     (e.type() == EventType::kOrderDenied && e.payload.order.client_order_id == id);
+            }),
+            0u);
+  EXPECT_GE(gw_->consecutive_errors(), 1u);
+}
+
+TEST_F(BinanceGatewayTest, HttpTimeoutIsAnUnknownOutcome) {
+  fault("slow_ms=2000,count=1");
+  HttpOptions o;
+  o.base_url = "http://" + base_;
+  o.timeout_ms = 200;
+  HttpResponse r = http_fetch_blocking(nullptr, o, HttpRequest{HttpMethod::kGet, "/api/v3/time", {}, {}});
+  EXPECT_EQ(r.outcome, HttpOutcome::kUnknown);
+  EXPECT_TRUE(r.timed_out);
+  // Nothing listens on port 1: the request never left.
+  o.base_url = "http://127.0.0.1:1";
+  HttpResponse refused = http_fetch_blocking(nullptr, o, HttpRequest{HttpMethod::kGet, "/api/v3/time", {}, {}});
+  EXPECT_EQ(refused.outcome, HttpOutcome::kNotSent);
+}
+
 // wss/https: TLS with SNI and peer verification against the venue's throw-away certificate
 // (subjectAltName IP:127.0.0.1): trusted via ca_file it works, with only the system's roots it
 // is refused, and with verification off (local venue only) it works.
