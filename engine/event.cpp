@@ -137,6 +137,11 @@ std::string_view to_string(RejectReason r) noexcept {
     case RejectReason::kVenueTooManyOrders: return "venue_too_many_orders";
     case RejectReason::kVenueInsufficientBalance: return "venue_insufficient_balance";
     case RejectReason::kVenueOther: return "venue_other";
+    case RejectReason::kVenueRateLimited: return "venue_rate_limited";
+    case RejectReason::kVenueBanned: return "venue_banned";
+    case RejectReason::kVenueNotConnected: return "venue_not_connected";
+    case RejectReason::kVenueAuthFailed: return "venue_auth_failed";
+    case RejectReason::kVenueClockSkew: return "venue_clock_skew";
     case RejectReason::kVenueInvalidOrder: return "venue_invalid_order";
   }
   return "unknown";

@@ -111,6 +111,12 @@ enum class RejectReason : std::uint16_t {
   kVenueInvalidOrder = 208,   // side, order type or time in force out of range
   kVenueInsufficientBalance = 209,  // the account cannot fund the order
   kVenueOther = 210,          // a venue reason with no closer code (see the gateway's mapping)
+  // Refused by the live gateway itself, before or instead of reaching the venue (22x).
+  kVenueRateLimited = 220,    // venue said 429 / would exceed its rate limits: backing off
+  kVenueBanned = 221,         // venue said 418 (IP banned): nothing is sent until an operator acts
+  kVenueNotConnected = 222,   // the order connection (WebSocket API) is down
+  kVenueAuthFailed = 223,     // API key or signature refused (-1022, -2014, -2015)
+  kVenueClockSkew = 224,      // timestamp outside recvWindow (-1021)
 };
 
 enum class AdminCommand : std::uint8_t {

@@ -10,6 +10,7 @@
 #include "tools/live_config.hpp"
 #include "tools/replay_command.hpp"
 #include "tools/token_command.hpp"
+#include "tools/venue_sim_command.hpp"
 
 namespace {
 
@@ -145,6 +146,25 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   sweep_cmd->add_option("--bar-seconds", sw_bt.bar_seconds, "Trade files: bar length the strategy builds from trades (default 60)");
 
+  sequent::tools::VenueSimOptions venue_sim;
+  CLI::App* venue_sim_cmd = app.add_subcommand(
+      "venue-sim", "Run a local venue speaking a real venue's protocol on loopback (until SIGINT/SIGTERM)");
+  venue_sim_cmd->add_option("--protocol", venue_sim.protocol, "Venue protocol: binance (Binance spot REST + WebSocket)")
+      ->required();
+  venue_sim_cmd->add_option("--listen", venue_sim.listen, "HOST:PORT to listen on (default 127.0.0.1:9443; port 0 = any)");
+  venue_sim_cmd->add_flag("--tls", venue_sim.tls, "Serve HTTPS/WSS (needs --cert and --key)");
+  venue_sim_cmd->add_option("--cert", venue_sim.cert, "TLS certificate chain (PEM)");
+  venue_sim_cmd->add_option("--key", venue_sim.key, "TLS private key (PEM)");
+  venue_sim_cmd->add_option("--replay", venue_sim.replay,
+                            "Re-serve a websocket capture (`<receive_ns> <json>` lines, plain or .gz) instead of the "
+                            "simulated market")
+      ->check(CLI::ExistingFile);
+  venue_sim_cmd->add_option("--speed", venue_sim.speed, "Replay pacing multiplier (default 1; 0 = as fast as clients read)");
+  venue_sim_cmd->add_option("--seed", venue_sim.seed, "Seed of the simulated market (default 1)");
+  venue_sim_cmd->add_option("--symbols", venue_sim.symbols, "Comma-separated symbols (default BTCUSDT,ETHUSDT)");
+  venue_sim_cmd->add_option("--faults", venue_sim.faults,
+                            "Faults armed at start: JSON object or key=value list, e.g. drop_depth=1,reject_429=3");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -175,5 +195,6 @@ int main(int argc, char** argv) {
   if (indicators_cmd->parsed()) return sequent::tools::run_indicators(indicators);
   if (backtest_cmd->parsed()) return sequent::tools::run_backtest_command(bt);
   if (sweep_cmd->parsed()) return sequent::tools::run_sweep_command(sw_bt, sw);
+  if (venue_sim_cmd->parsed()) return sequent::tools::run_venue_sim(venue_sim);
   return 2;
 }

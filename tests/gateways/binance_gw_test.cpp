@@ -1,0 +1,497 @@
+// The Binance live gateway against the local Binance-protocol venue, started in-process on a
+// free loopback port (plain ws/http). Every wait is for a condition, bounded by a timeout that
+// only decides failure; faults are injected through the venue's control API.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include "engine/event.hpp"
+#include "engine/instrument.hpp"
+#include "gateways/binance_net/binance_gateway.hpp"
+#include "gateways/binance_net/http_client.hpp"
+#include "gateways/binance_net/url.hpp"
+#include "gateways/binance_venue/binance_venue.hpp"
+
+namespace sequent::binance_net {
+namespace {
+
+constexpr auto kTimeout = std::chrono::seconds(20);
+constexpr const char* kKey = "gatewaytestkey0123456789sequentgatewaytestkey0123456789sequent01";
+constexpr const char* kSecret = "gatewaytestsecret9876543210sequentgatewaytestsecret9876543210seq";
+
+class BinanceGatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    binance_venue::VenueOptions vo;
+    vo.listen_port = 0;
+    vo.exchange.symbols = {"BTCUSDT"};
+    vo.exchange.seed = 7;
+    // Test credentials of our own (the venue's built-in example key has upper-case letters its
+    // first cut compared case-insensitively).
+    vo.exchange.api_key = kKey;
+    vo.exchange.api_secret = kSecret;
+    auto v = binance_venue::BinanceVenue::start(vo);
+    ASSERT_TRUE(v) << v.error().message;
+    venue_ = std::move(*v);
+    base_ = "127.0.0.1:" + std::to_string(venue_->port());
+    ::setenv("SEQUENT_TEST_BINANCE_KEY", kKey, 1);
+    ::setenv("SEQUENT_TEST_BINANCE_SECRET", kSecret, 1);
+    cfg_.rest_url = "http://" + base_;
+    cfg_.ws_market_url = "ws://" + base_;
+    cfg_.ws_api_url = "ws://" + base_ + "/ws-api/v3";
+    cfg_.symbols = {"BTCUSDT"};
+    cfg_.api_key_env = "SEQUENT_TEST_BINANCE_KEY";
+    cfg_.api_secret_env = "SEQUENT_TEST_BINANCE_SECRET";
+    cfg_.reconnect_backoff = {20, 200, 3};
+    cfg_.default_retry_after_ms = 5'000;
+    cfg_.source = Source::kSimVenue;
+    auto rules = BinanceGateway::fetch_symbol_rules(cfg_);
+    ASSERT_TRUE(rules) << rules.error().message;
+    ASSERT_EQ(rules->size(), 1u);
+    rules_ = (*rules)[0];
+    auto id = registry_.add(rules_.symbol, "binance", rules_.tick_size, rules_.step_size, rules_.min_notional);
+    ASSERT_TRUE(id);
+    btc_ = *id;
+  }
+
+  void TearDown() override {
+    if (gw_) gw_->stop();
+    gw_.reset();
+    if (venue_) venue_->stop();
+  }
+
+  void start_gateway() {
+    gw_ = std::make_unique<BinanceGateway>(cfg_, registry_);
+    Status s = gw_->start();
+    ASSERT_TRUE(s) << s.error().message;
+  }
+
+  // Pops events into seen_ until pred() holds; false after kTimeout.
+  bool wait_for(const std::function<bool()>& pred) {
+    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+    for (;;) {
+      Event e;
+      bool any = false;
+      while (gw_->out().try_pop(e)) {
+        seen_.push_back(e);
+        any = true;
+      }
+      if (pred()) return true;
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      if (!any) std::this_thread::yield();
+    }
+  }
+
+  std::size_t count(const std::function<bool(const Event&)>& f, std::size_t from = 0) const {
+    std::size_t n = 0;
+    for (std::size_t i = from; i < seen_.size(); ++i) n += f(seen_[i]) ? 1 : 0;
+    return n;
+  }
+  const Event* find(const std::function<bool(const Event&)>& f, std::size_t from = 0) const {
+    for (std::size_t i = from; i < seen_.size(); ++i)
+      if (f(seen_[i])) return &seen_[i];
+    return nullptr;
+  }
+
+  HttpResponse control(HttpMethod method, const std::string& target, std::string body = {}) {
+    HttpOptions o;
+    o.base_url = "http://" + base_;
+    o.timeout_ms = 5000;
+    return http_fetch_blocking(nullptr, o, HttpRequest{method, target, std::move(body), {}});
+  }
+  // key=value form: the venue's JSON form goes through a simdjson build whose
+  // SIMDJSON_THREADS_ENABLED differs from the parser library's in this binary (see report).
+  void fault(const std::string& spec) {
+    HttpResponse r = control(HttpMethod::kPost, "/sim/faults", spec);
+    ASSERT_EQ(r.outcome, HttpOutcome::kOk) << r.error;
+    ASSERT_EQ(r.status, 200u) << r.body;
+  }
+
+  void wait_synced() {
+    ASSERT_TRUE(wait_for([&] {
+      return gw_->books_synced() && gw_->user_stream_ready() &&
+             find([](const Event& e) { return e.type() == EventType::kQuote; }) != nullptr;
+    })) << "books_synced=" << gw_->books_synced() << " user_stream=" << gw_->user_stream_ready();
+  }
+
+  Price last_bid() const {
+    for (std::size_t i = seen_.size(); i-- > 0;)
+      if (seen_[i].type() == EventType::kQuote) return seen_[i].payload.quote.bid_price;
+    return Price{};
+  }
+
+  Event limit_buy(ClientOrderId id, Price px, Qty qty, OrderType type = OrderType::kLimit) const {
+    Event o = make_event(EventType::kOrderNew, Source::kRouter, btc_, 0);
+    o.header.flags = kFlagDerived;
+    o.payload.order.client_order_id = id;
+    o.payload.order.price = px;
+    o.payload.order.qty = qty;
+    o.payload.order.side = Side::kBuy;
+    o.payload.order.order_type = type;
+    o.payload.order.tif = TimeInForce::kGtc;
+    return o;
+  }
+  // A quantity on the lot grid worth at least twice the minimum notional at px.
+  Qty order_qty(Price px) const {
+    const std::int64_t step = rules_.step_size.raw();
+    std::int64_t q = step;
+    while (notional(px, Qty::from_raw(q)).raw() < 2 * rules_.min_notional.raw() + 1) q *= 2;
+    return Qty::from_raw(q);
+  }
+  static bool exec_of(const Event& e, ClientOrderId id, ExecType t) {
+    return e.type() == EventType::kExecReport && e.payload.exec.client_order_id == id && e.payload.exec.exec_type == t;
+  }
+
+  std::unique_ptr<binance_venue::BinanceVenue> venue_;
+  std::string base_;
+  BinanceGatewayConfig cfg_;
+  SymbolRules rules_;
+  InstrumentRegistry registry_;
+  InstrumentId btc_ = kNoInstrument;
+  std::unique_ptr<BinanceGateway> gw_;
+  std::vector<Event> seen_;
+};
+
+TEST(BinanceUrl, ParsesSchemesPortsAndTargets) {
+  auto a = parse_url("wss://stream.binance.com:9443/stream?streams=btcusdt@trade");
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->tls);
+  EXPECT_TRUE(a->websocket);
+  EXPECT_EQ(a->host, "stream.binance.com");
+  EXPECT_EQ(a->port, "9443");
+  EXPECT_EQ(a->target, "/stream?streams=btcusdt@trade");
+  auto b = parse_url("https://api.binance.com");
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->port, "443");
+  EXPECT_EQ(b->target, "/");
+  EXPECT_EQ(b->host_header(), "api.binance.com");
+  EXPECT_FALSE(parse_url("ftp://x"));
+  EXPECT_FALSE(parse_url("http://:80/"));
+  EXPECT_FALSE(parse_url("http://host:99999/"));
+}
+
+TEST(BinanceBackoff, DoublesWithJitterAndIsReproducible) {
+  Backoff a({100, 1000, 42}), b({100, 1000, 42});
+  std::int64_t prev_base = 100;
+  for (int i = 0; i < 8; ++i) {
+    const std::int64_t d = a.next_ms();
+    EXPECT_EQ(d, b.next_ms());
+    EXPECT_GE(d, prev_base / 2);
+    EXPECT_LE(d, prev_base);
+    prev_base = std::min<std::int64_t>(prev_base * 2, 1000);
+  }
+  a.reset();
+  EXPECT_LE(a.next_ms(), 100);
+}
+
+TEST(BinanceVenueErrors, MapToStableRejectReasons) {
+  EXPECT_EQ(map_venue_error(-2010, "Account has insufficient balance for requested action."),
+            RejectReason::kVenueInsufficientBalance);
+  EXPECT_EQ(map_venue_error(-2010, "Order would immediately match and take."), RejectReason::kVenueWouldTake);
+  EXPECT_EQ(map_venue_error(-1013, "Filter failure: PRICE_FILTER"), RejectReason::kVenueInvalidPrice);
+  EXPECT_EQ(map_venue_error(-1013, "Filter failure: LOT_SIZE"), RejectReason::kVenueInvalidQuantity);
+  EXPECT_EQ(map_venue_error(-1003, "Too many requests"), RejectReason::kVenueRateLimited);
+  EXPECT_EQ(map_venue_error(-2011, "Unknown order sent."), RejectReason::kVenueUnknownOrder);
+  EXPECT_EQ(map_venue_error(-1022, "Signature for this request is not valid."), RejectReason::kVenueAuthFailed);
+  EXPECT_EQ(map_venue_error(-1021, "Timestamp outside recvWindow"), RejectReason::kVenueClockSkew);
+  EXPECT_EQ(static_cast<int>(RejectReason::kVenueRateLimited), 220);
+  EXPECT_EQ(to_string(RejectReason::kVenueBanned), "venue_banned");
+}
+
+TEST_F(BinanceGatewayTest, MissingCredentialsNameTheVariableNotTheValue) {
+  cfg_.api_secret_env = "SEQUENT_TEST_BINANCE_SECRET_UNSET";
+  ::unsetenv("SEQUENT_TEST_BINANCE_SECRET_UNSET");
+  BinanceGateway gw(cfg_, registry_);
+  Status s = gw.start();
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message.find("SEQUENT_TEST_BINANCE_SECRET_UNSET"), std::string::npos);
+  EXPECT_EQ(s.error().message.find(kKey), std::string::npos);
+  EXPECT_EQ(s.error().message.find(kSecret), std::string::npos);
+}
+
+TEST_F(BinanceGatewayTest, MarketDataBecomesTradesQuotesAndBookLevels) {
+  start_gateway();
+  ASSERT_TRUE(wait_for([&] {
+    return gw_->books_synced() && count([](const Event& e) { return e.type() == EventType::kTrade; }) > 0 &&
+           count([](const Event& e) { return e.type() == EventType::kQuote; }) > 0 &&
+           count([](const Event& e) { return e.type() == EventType::kBookLevel && (e.header.flags & 0) == 0 &&
+                                             e.payload.book.side != Side::kNone; }) > 0;
+  }));
+  const Event* snap = find([](const Event& e) {
+    return e.type() == EventType::kBookLevel && (e.payload.book.flags & kBookClear) != 0 && e.payload.book.last_update_id != 0;
+  });
+  ASSERT_NE(snap, nullptr) << "no snapshot (kBookClear with an update id) reached the ring";
+  for (const Event& e : seen_) EXPECT_EQ(e.instrument(), btc_);
+  const Event* q = find([](const Event& e) { return e.type() == EventType::kQuote; });
+  EXPECT_LT(q->payload.quote.bid_price, q->payload.quote.ask_price);
+  EXPECT_GE(gw_->counters().snapshots.load(), 1u);
+  EXPECT_EQ(gw_->counters().parse_errors.load(), 0u);
+  EXPECT_GT(gw_->counters().messages.load(), 0u);
+}
+
+TEST_F(BinanceGatewayTest, LimitOrderIsAckedFilledAndAnotherCanceled) {
+  start_gateway();
+  wait_synced();
+  const Price bid = last_bid();
+  const Price px = Price::from_raw(bid.raw() - 20 * rules_.tick_size.raw());
+  const Qty qty = order_qty(px);
+  const ClientOrderId id1 = make_client_order_id(1000, 0);
+  ASSERT_TRUE(gw_->submit(limit_buy(id1, px, qty)));
+  ASSERT_TRUE(wait_for([&] { return find([&](const Event& e) { return exec_of(e, id1, ExecType::kNew); }) != nullptr; }));
+  const Event* ack = find([&](const Event& e) { return exec_of(e, id1, ExecType::kNew); });
+  EXPECT_EQ(ack->payload.exec.side, Side::kBuy);
+  EXPECT_EQ(ack->payload.exec.leaves_qty, qty);
+  EXPECT_NE(ack->payload.exec.venue_order_id, 0u);
+
+  // A public trade through our price fills the resting order (maker).
+  char price_text[32], qty_text[32];
+  price_text[format_fixed_raw(px.raw(), price_text)] = '\0';
+  qty_text[format_fixed_raw(qty.raw(), qty_text)] = '\0';
+  HttpResponse t = control(HttpMethod::kPost, std::string("/sim/trade?symbol=BTCUSDT&price=") + price_text + "&qty=" + qty_text);
+  ASSERT_EQ(t.status, 200u) << t.body;
+  ASSERT_TRUE(wait_for([&] { return find([&](const Event& e) { return exec_of(e, id1, ExecType::kFill); }) != nullptr; }));
+  const Event* fill = find([&](const Event& e) { return exec_of(e, id1, ExecType::kFill); });
+  EXPECT_EQ(fill->payload.exec.last_price, px);
+  EXPECT_EQ(fill->payload.exec.cum_qty, qty);
+  EXPECT_EQ(fill->payload.exec.leaves_qty.raw(), 0);
+  EXPECT_NE(fill->payload.exec.trade_id, 0u);
+  EXPECT_EQ(fill->payload.exec.liquidity, Liquidity::kMaker);
+
+  const ClientOrderId id2 = make_client_order_id(1001, 0);
+  ASSERT_TRUE(gw_->submit(limit_buy(id2, px, qty)));
+  ASSERT_TRUE(wait_for([&] { return find([&](const Event& e) { return exec_of(e, id2, ExecType::kNew); }) != nullptr; }));
+  Event c = limit_buy(id2, px, qty);
+  c.header.type = EventType::kOrderCancel;
+  ASSERT_TRUE(gw_->submit(c));
+  ASSERT_TRUE(wait_for([&] { return find([&](const Event& e) { return exec_of(e, id2, ExecType::kCanceled); }) != nullptr; }));
+  // Each report once: acks and fills come from executionReports only.
+  EXPECT_EQ(count([&](const Event& e) { return exec_of(e, id1, ExecType::kNew); }), 1u);
+  EXPECT_EQ(count([&](const Event& e) { return exec_of(e, id1, ExecType::kFill); }), 1u);
+  EXPECT_EQ(gw_->counters().orders_sent.load(), 2u);
+  EXPECT_EQ(gw_->counters().cancels_sent.load(), 1u);
+  EXPECT_EQ(gw_->consecutive_errors(), 0u);
+
+  // A LIMIT_MAKER that would cross is refused by the venue: a reject with the venue's reason.
+  const ClientOrderId id3 = make_client_order_id(1002, 0);
+  const Price through = Price::from_raw(bid.raw() + 200 * rules_.tick_size.raw());
+  ASSERT_TRUE(gw_->submit(limit_buy(id3, through, order_qty(through), OrderType::kLimitMaker)));
+  ASSERT_TRUE(wait_for([&] { return find([&](const Event& e) { return exec_of(e, id3, ExecType::kRejected); }) != nullptr; }));
+  EXPECT_EQ(find([&](const Event& e) { return exec_of(e, id3, ExecType::kRejected); })->payload.exec.reason,
+            RejectReason::kVenueWouldTake);
+
+  // Reconciliation sees the fill of id1 and nothing open.
+  auto view = gw_->reconcile_snapshot(0);
+  ASSERT_TRUE(view) << view.error().message;
+  EXPECT_TRUE(view->open_acks.empty());
+  ASSERT_EQ(view->fills.size(), 1u);
+  EXPECT_EQ(view->fills[0].payload.exec.client_order_id, id1);
+  EXPECT_EQ(view->fills[0].payload.exec.trade_id, fill->payload.exec.trade_id);
+  EXPECT_EQ(view->fills[0].payload.exec.exec_type, ExecType::kFill);
+  EXPECT_EQ(view->max_origin_seq, 1000u);  // rejected and canceled orders traded nothing
+}
+
+TEST_F(BinanceGatewayTest, ReconcileReportsOpenOrdersAsVenueState) {
+  start_gateway();
+  wait_synced();
+  const Price px = Price::from_raw(last_bid().raw() - 50 * rules_.tick_size.raw());
+  const ClientOrderId id = make_client_order_id(77, 1);
+  ASSERT_TRUE(gw_->submit(limit_buy(id, px, order_qty(px))));
+  ASSERT_TRUE(wait_for([&] { return find([&](const Event& e) { return exec_of(e, id, ExecType::kNew); }) != nullptr; }));
+  auto view = gw_->reconcile_snapshot(0);
+  ASSERT_TRUE(view) << view.error().message;
+  ASSERT_EQ(view->open_acks.size(), 1u);
+  const Event& a = view->open_acks[0];
+  EXPECT_EQ(a.payload.exec.client_order_id, id);
+  EXPECT_EQ(a.payload.exec.exec_type, ExecType::kNew);
+  EXPECT_EQ(a.header.flags & kFlagVenueState, kFlagVenueState);
+  EXPECT_EQ(a.payload.exec.leaves_qty, order_qty(px));
+  EXPECT_EQ(view->max_origin_seq, 77u);
+}
+
+TEST_F(BinanceGatewayTest, SurvivesServerDisconnectAndResyncsTheBook) {
+  start_gateway();
+  wait_synced();
+  const std::uint64_t snaps = gw_->counters().snapshots.load();
+  const std::size_t mark = seen_.size();
+  fault("disconnect_streams=true");
+  ASSERT_TRUE(wait_for([&] {
+    return gw_->counters().reconnects.load() >= 1 && gw_->counters().snapshots.load() > snaps && gw_->books_synced();
+  })) << "reconnects=" << gw_->counters().reconnects.load();
+  // The core was told: a resync marker, then a fresh snapshot, then levels again.
+  const Event* marker = find([](const Event& e) { return e.type() == EventType::kBookLevel && e.payload.book.side == Side::kNone &&
+                                                         e.payload.book.last_update_id == 0; }, mark);
+  ASSERT_NE(marker, nullptr);
+  EXPECT_GE(gw_->counters().resyncs.load(), 1u);
+}
+
+TEST_F(BinanceGatewayTest, DroppedDepthMessageResyncsWithoutLevelsFromTheBrokenBook) {
+  start_gateway();
+  wait_synced();
+  const std::uint64_t resyncs = gw_->counters().resyncs.load();
+  const std::uint64_t snaps = gw_->counters().snapshots.load();
+  const std::size_t mark = seen_.size();
+  fault("drop_depth=1");
+  ASSERT_TRUE(wait_for([&] {
+    return gw_->counters().resyncs.load() > resyncs && gw_->counters().snapshots.load() > snaps && gw_->books_synced();
+  }));
+  // After the marker the next level event is the new snapshot's clearing level: nothing from
+  // the broken book in between.
+  std::size_t i = mark;
+  while (i < seen_.size() && !(seen_[i].type() == EventType::kBookLevel && seen_[i].payload.book.side == Side::kNone)) ++i;
+  ASSERT_LT(i, seen_.size()) << "no resync marker";
+  ++i;
+  while (i < seen_.size() && seen_[i].type() != EventType::kBookLevel) ++i;
+  ASSERT_LT(i, seen_.size());
+  EXPECT_NE(seen_[i].payload.book.flags & kBookClear, 0);
+  EXPECT_NE(seen_[i].payload.book.last_update_id, 0u);
+  EXPECT_EQ(gw_->counters().reconnects.load(), 0u);
+}
+
+TEST_F(BinanceGatewayTest, Http429BacksOffAndRefusesOrdersMeanwhile) {
+  start_gateway();
+  wait_synced();
+  const Price px = Price::from_raw(last_bid().raw() - 20 * rules_.tick_size.raw());
+  fault("reject_429=1");
+  const ClientOrderId id1 = make_client_order_id(2000, 0), id2 = make_client_order_id(2001, 0);
+  ASSERT_TRUE(gw_->submit(limit_buy(id1, px, order_qty(px))));
+  ASSERT_TRUE(wait_for([&] { return find([&](const Event& e) { return exec_of(e, id1, ExecType::kRejected); }) != nullptr; }));
+  EXPECT_EQ(find([&](const Event& e) { return exec_of(e, id1, ExecType::kRejected); })->payload.exec.reason,
+            RejectReason::kVenueRateLimited);
+  EXPECT_EQ(gw_->counters().http_429.load(), 1u);
+  // Within the back-off: refused locally, never sent.
+  ASSERT_TRUE(gw_->submit(limit_buy(id2, px, order_qty(px))));
+  ASSERT_TRUE(wait_for([&] {
+    return find([&](const Event& e) { return e.type() == EventType::kOrderDenied && e.payload.order.client_order_id == id2; }) != nullptr;
+  }));
+  const Event* d = find([&](const Event& e) { return e.type() == EventType::kOrderDenied && e.payload.order.client_order_id == id2; });
+  EXPECT_EQ(d->payload.order.reason, RejectReason::kVenueRateLimited);
+  EXPECT_EQ(gw_->counters().orders_sent.load(), 1u);
+  EXPECT_EQ(gw_->counters().orders_refused.load(), 1u);
+  EXPECT_FALSE(gw_->banned());
+}
+
+TEST_F(BinanceGatewayTest, Http418StopsSendingAndRaisesTheAlert) {
+  start_gateway();
+  wait_synced();
+  const Price px = Price::from_raw(last_bid().raw() - 20 * rules_.tick_size.raw());
+  fault("ban_418=true");
+  const ClientOrderId id1 = make_client_order_id(3000, 0), id2 = make_client_order_id(3001, 0);
+  ASSERT_TRUE(gw_->submit(limit_buy(id1, px, order_qty(px))));
+  ASSERT_TRUE(wait_for([&] { return gw_->banned(); }));
+  EXPECT_GE(gw_->counters().http_418.load(), 1u);
+  ASSERT_TRUE(wait_for([&] { return find([&](const Event& e) { return exec_of(e, id1, ExecType::kRejected); }) != nullptr; }));
+  EXPECT_EQ(find([&](const Event& e) { return exec_of(e, id1, ExecType::kRejected); })->payload.exec.reason, RejectReason::kVenueBanned);
+  ASSERT_TRUE(gw_->submit(limit_buy(id2, px, order_qty(px))));
+  ASSERT_TRUE(wait_for([&] {
+    return find([&](const Event& e) { return e.type() == EventType::kOrderDenied && e.payload.order.client_order_id == id2; }) != nullptr;
+  }));
+  EXPECT_EQ(find([&](const Event& e) { return e.type() == EventType::kOrderDenied && e.payload.order.client_order_id == id2; })
+                ->payload.order.reason,
+            RejectReason::kVenueBanned);
+  EXPECT_EQ(gw_->counters().orders_sent.load(), 1u);
+  EXPECT_GE(gw_->consecutive_errors(), 1u);
+}
+
+
+TEST_F(BinanceGatewayTest, OrderWithoutAnswerInTimeIsUnknownNotRejected) {
+  cfg_.order_timeout_ms = 300;
+  start_gateway();
+  wait_synced();
+  const Price px = Price::from_raw(last_bid().raw() - 20 * rules_.tick_size.raw());
+  fault("slow_ms=3000,count=1");
+  const ClientOrderId id = make_client_order_id(4000, 0);
+  ASSERT_TRUE(gw_->submit(limit_buy(id, px, order_qty(px))));
+  ASSERT_TRUE(wait_for([&] { return gw_->counters().unknown_outcomes.load() == 1; }));
+  EXPECT_EQ(count([&](const Event& e) {
+              return (e.type() == EventType::kExecReport && e.payload.exec.client_order_id == id &&
+                      e.payload.exec.exec_type == ExecType::kRejected) ||
+                     (e.type() == EventType::kOrderDenied && e.payload.order.client_order_id == id);
+            }),
+            0u);
+  EXPECT_GE(gw_->consecutive_errors(), 1u);
+}
+
+TEST_F(BinanceGatewayTest, HttpTimeoutIsAnUnknownOutcome) {
+  fault("slow_ms=2000,count=1");
+  HttpOptions o;
+  o.base_url = "http://" + base_;
+  o.timeout_ms = 200;
+  HttpResponse r = http_fetch_blocking(nullptr, o, HttpRequest{HttpMethod::kGet, "/api/v3/time", {}, {}});
+  EXPECT_EQ(r.outcome, HttpOutcome::kUnknown);
+  EXPECT_TRUE(r.timed_out);
+  // Nothing listens on port 1: the request never left.
+  o.base_url = "http://127.0.0.1:1";
+  HttpResponse refused = http_fetch_blocking(nullptr, o, HttpRequest{HttpMethod::kGet, "/api/v3/time", {}, {}});
+  EXPECT_EQ(refused.outcome, HttpOutcome::kNotSent);
+}
+
+// wss/https: TLS with SNI and peer verification against the venue's throw-away certificate
+// (subjectAltName IP:127.0.0.1): trusted via ca_file it works, with only the system's roots it
+// is refused, and with verification off (local venue only) it works.
+TEST(BinanceGatewayTls, VerifiesThePeerUnlessToldNotTo) {
+  const std::string dir = ::testing::TempDir() + "sequent_gw_tls_" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  const std::string cert = dir + "/cert.pem", key = dir + "/key.pem";
+  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key + " -out " + cert +
+                          " -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "no openssl command to make a test certificate";
+  binance_venue::VenueOptions vo;
+  vo.listen_port = 0;
+  vo.tls = true;
+  vo.cert_file = cert;
+  vo.key_file = key;
+  vo.exchange.symbols = {"BTCUSDT"};
+  vo.exchange.api_key = kKey;
+  vo.exchange.api_secret = kSecret;
+  auto venue = binance_venue::BinanceVenue::start(vo);
+  ASSERT_TRUE(venue) << venue.error().message;
+  const std::string base = "127.0.0.1:" + std::to_string((*venue)->port());
+  ::setenv("SEQUENT_TEST_BINANCE_KEY", kKey, 1);
+  ::setenv("SEQUENT_TEST_BINANCE_SECRET", kSecret, 1);
+  BinanceGatewayConfig cfg;
+  cfg.rest_url = "https://" + base;
+  cfg.ws_market_url = "wss://" + base;
+  cfg.ws_api_url = "wss://" + base + "/ws-api/v3";
+  cfg.symbols = {"BTCUSDT"};
+  cfg.api_key_env = "SEQUENT_TEST_BINANCE_KEY";
+  cfg.api_secret_env = "SEQUENT_TEST_BINANCE_SECRET";
+
+  auto untrusted = BinanceGateway::fetch_symbol_rules(cfg);  // system roots only
+  ASSERT_FALSE(untrusted);
+  EXPECT_NE(untrusted.error().message.find("tls"), std::string::npos) << untrusted.error().message;
+
+  for (const bool verify : {true, false}) {
+    BinanceGatewayConfig c = cfg;
+    if (verify) c.tls_ca_file = cert;
+    c.tls_verify_peer = verify;
+    auto rules = BinanceGateway::fetch_symbol_rules(c);
+    ASSERT_TRUE(rules) << rules.error().message;
+    InstrumentRegistry registry;
+    ASSERT_TRUE(registry.add("BTCUSDT", "binance", (*rules)[0].tick_size, (*rules)[0].step_size, (*rules)[0].min_notional));
+    BinanceGateway gw(c, registry);
+    Status s = gw.start();
+    ASSERT_TRUE(s) << s.error().message;
+    bool quote = false;
+    const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+    while (!(quote && gw.user_stream_ready() && gw.books_synced()) && std::chrono::steady_clock::now() < deadline) {
+      Event e;
+      while (gw.out().try_pop(e)) quote = quote || e.type() == EventType::kQuote;
+      std::this_thread::yield();
+    }
+    EXPECT_TRUE(quote && gw.user_stream_ready() && gw.books_synced()) << "verify=" << verify;
+    gw.stop();
+  }
+  (*venue)->stop();
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace sequent::binance_net
