@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "gateways/console/client_queue.hpp"
 #include "gateways/system_clock.hpp"
 
 namespace sequent::console {
@@ -106,7 +107,7 @@ TimeNs wall_now_ns() noexcept { return SystemClock().now_ns(); }
 
 class ClientBase : public std::enable_shared_from_this<ClientBase> {
  public:
-  explicit ClientBase(ConsoleServer::Impl& server) : server_(server) {}
+  ClientBase(ConsoleServer::Impl& server, std::size_t max_backlog) : server_(server), queue_(max_backlog) {}
   virtual ~ClientBase() = default;
   ClientBase(const ClientBase&) = delete;
   ClientBase& operator=(const ClientBase&) = delete;
@@ -142,13 +143,7 @@ class ClientBase : public std::enable_shared_from_this<ClientBase> {
   bool writing_ = false;
 
  private:
-  struct Entry {
-    SharedText text;
-    ConflationKey key;
-  };
-  std::deque<Entry> queue_;
-  std::uint64_t base_ = 0;  // absolute index of queue_.front()
-  std::unordered_map<ConflationKey, std::uint64_t> queued_keys_;  // key → absolute index
+  ClientQueue queue_;
   SharedText in_flight_;
 };
 
@@ -266,34 +261,18 @@ class ConsoleServer::Impl {
 
 void ClientBase::enqueue(SharedText text, ConflationKey key) {
   if (closing_) return;
-  if (key != kNoConflation) {
-    const auto it = queued_keys_.find(key);
-    if (it != queued_keys_.end() && it->second >= base_) {
-      queue_[static_cast<std::size_t>(it->second - base_)].text = std::move(text);
-      AtomicCounters::bump(server_.counters().conflated);
-      return;
-    }
+  switch (queue_.push(std::move(text), key)) {
+    case ClientQueue::Push::kQueued: return pump();
+    case ClientQueue::Push::kConflated: AtomicCounters::bump(server_.counters().conflated); return;
+    case ClientQueue::Push::kOverflow:
+      AtomicCounters::bump(server_.counters().slow_consumer_disconnects);
+      return close(kClosePolicy, "slow consumer");
   }
-  if (queue_.size() >= server_.config().max_backlog) {
-    AtomicCounters::bump(server_.counters().slow_consumer_disconnects);
-    close(kClosePolicy, "slow consumer");
-    return;
-  }
-  if (key != kNoConflation) queued_keys_[key] = base_ + queue_.size();
-  queue_.push_back(Entry{std::move(text), key});
-  pump();
 }
 
 void ClientBase::pump() {
   if (writing_ || closing_ || queue_.empty()) return;
-  Entry e = std::move(queue_.front());
-  queue_.pop_front();
-  if (e.key != kNoConflation) {
-    const auto it = queued_keys_.find(e.key);
-    if (it != queued_keys_.end() && it->second == base_) queued_keys_.erase(it);
-  }
-  ++base_;
-  in_flight_ = std::move(e.text);
+  in_flight_ = queue_.pop();
   writing_ = true;
   start_write(*in_flight_);
 }
@@ -309,7 +288,6 @@ void ClientBase::close(std::uint16_t code, std::string_view reason) {
   if (closing_) return;
   closing_ = true;
   queue_.clear();
-  queued_keys_.clear();
   start_close(code, std::string(reason));
 }
 
@@ -319,7 +297,7 @@ template <class Stream>
 class WsSession final : public ClientBase {
  public:
   WsSession(ConsoleServer::Impl& server, Stream&& stream)
-      : ClientBase(server), ws_(std::move(stream)), close_timer_(ws_.get_executor()) {}
+      : ClientBase(server, server.config().max_backlog), ws_(std::move(stream)), close_timer_(ws_.get_executor()) {}
 
   void run(http::request<http::string_body> req) {
     server_.add_connection(this);
