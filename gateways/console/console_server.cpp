@@ -121,6 +121,13 @@ class ClientBase : public std::enable_shared_from_this<ClientBase> {
   void close(std::uint16_t code, std::string_view reason);
   // Tears the TCP connection down at once (server stop, close timeout).
   virtual void force_close() = 0;
+  std::size_t backlog() const noexcept { return queue_.size(); }
+  // Whether a write completed between the last two feed ticks (mark_progress() starts a tick).
+  bool progressed() const noexcept { return progressed_; }
+  void mark_progress() noexcept {
+    progressed_ = writes_done_ != writes_at_mark_;
+    writes_at_mark_ = writes_done_;
+  }
 
   std::optional<std::size_t> user;  // index into the configured users once authenticated
   int auth_strikes = 0;
@@ -145,6 +152,8 @@ class ClientBase : public std::enable_shared_from_this<ClientBase> {
  private:
   ClientQueue queue_;
   SharedText in_flight_;
+  std::uint64_t writes_done_ = 0, writes_at_mark_ = 0;
+  bool progressed_ = false;
 };
 
 // ---- the server ---------------------------------------------------------------------------------
@@ -208,6 +217,7 @@ class ConsoleServer::Impl {
 
  private:
   void do_accept();
+  bool server_behind() const noexcept;
   void poll_feed();
   void publish_latency();
   void fan_out(const ChannelMessage& m);
@@ -280,6 +290,7 @@ void ClientBase::pump() {
 void ClientBase::on_written() {
   writing_ = false;
   in_flight_.reset();
+  ++writes_done_;
   AtomicCounters::bump(server_.counters().messages_sent);
   pump();
 }
@@ -614,9 +625,25 @@ void ConsoleServer::Impl::stop() {
   });
 }
 
+bool ConsoleServer::Impl::server_behind() const noexcept {
+  // More than half the clients are more than half full *and still taking messages*: the server
+  // itself cannot write as fast as the feed comes, so it leaves the rest in the ring for the next
+  // tick (if the ring fills, the core drops updates and counts them) instead of cutting off clients
+  // for its own slowness. A client that stopped reading makes no progress and does not count: it
+  // keeps getting updates until it passes max_backlog and is closed as a slow consumer.
+  std::size_t lagging = 0;
+  for (const ClientBase* c : clients_) {
+    if (c->progressed() && c->backlog() > config_.max_backlog / 2) ++lagging;
+  }
+  return lagging != 0 && 2 * lagging > clients_.size();
+}
+
 void ConsoleServer::Impl::poll_feed() {
-  for (std::size_t b = 0; b < kMaxBatchesPerTick; ++b) {
-    const std::size_t n = feed_.pop_batch(std::span<ConsoleUpdate>(batch_));
+  // A batch never exceeds half a client's backlog, so one burst cannot cut off a client that reads.
+  const std::size_t batch = std::min(kFeedBatch, std::max<std::size_t>(1, config_.max_backlog / 2));
+  for (ClientBase* c : clients_) c->mark_progress();
+  for (std::size_t b = 0; b < kMaxBatchesPerTick && !server_behind(); ++b) {
+    const std::size_t n = feed_.pop_batch(std::span<ConsoleUpdate>(batch_.data(), batch));
     if (n == 0) break;
     AtomicCounters::bump(counters_.updates_received, n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -627,7 +654,7 @@ void ConsoleServer::Impl::poll_feed() {
       }
       if (auto m = view_.apply(u)) fan_out(*m);
     }
-    if (n < kFeedBatch) break;
+    if (n < batch) break;
   }
   const auto now = SteadyClock::now();
   expire_commands(now);
