@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "gateways/console/client_queue.hpp"
 #include "gateways/system_clock.hpp"
 
 namespace sequent::console {
@@ -106,7 +107,7 @@ TimeNs wall_now_ns() noexcept { return SystemClock().now_ns(); }
 
 class ClientBase : public std::enable_shared_from_this<ClientBase> {
  public:
-  explicit ClientBase(ConsoleServer::Impl& server) : server_(server) {}
+  ClientBase(ConsoleServer::Impl& server, std::size_t max_backlog) : server_(server), queue_(max_backlog) {}
   virtual ~ClientBase() = default;
   ClientBase(const ClientBase&) = delete;
   ClientBase& operator=(const ClientBase&) = delete;
@@ -120,6 +121,13 @@ class ClientBase : public std::enable_shared_from_this<ClientBase> {
   void close(std::uint16_t code, std::string_view reason);
   // Tears the TCP connection down at once (server stop, close timeout).
   virtual void force_close() = 0;
+  std::size_t backlog() const noexcept { return queue_.size(); }
+  // Whether a write completed between the last two feed ticks (mark_progress() starts a tick).
+  bool progressed() const noexcept { return progressed_; }
+  void mark_progress() noexcept {
+    progressed_ = writes_done_ != writes_at_mark_;
+    writes_at_mark_ = writes_done_;
+  }
 
   std::optional<std::size_t> user;  // index into the configured users once authenticated
   int auth_strikes = 0;
@@ -142,14 +150,10 @@ class ClientBase : public std::enable_shared_from_this<ClientBase> {
   bool writing_ = false;
 
  private:
-  struct Entry {
-    SharedText text;
-    ConflationKey key;
-  };
-  std::deque<Entry> queue_;
-  std::uint64_t base_ = 0;  // absolute index of queue_.front()
-  std::unordered_map<ConflationKey, std::uint64_t> queued_keys_;  // key → absolute index
+  ClientQueue queue_;
   SharedText in_flight_;
+  std::uint64_t writes_done_ = 0, writes_at_mark_ = 0;
+  bool progressed_ = false;
 };
 
 // ---- the server ---------------------------------------------------------------------------------
@@ -213,6 +217,7 @@ class ConsoleServer::Impl {
 
  private:
   void do_accept();
+  bool server_behind() const noexcept;
   void poll_feed();
   void publish_latency();
   void fan_out(const ChannelMessage& m);
@@ -266,34 +271,18 @@ class ConsoleServer::Impl {
 
 void ClientBase::enqueue(SharedText text, ConflationKey key) {
   if (closing_) return;
-  if (key != kNoConflation) {
-    const auto it = queued_keys_.find(key);
-    if (it != queued_keys_.end() && it->second >= base_) {
-      queue_[static_cast<std::size_t>(it->second - base_)].text = std::move(text);
-      AtomicCounters::bump(server_.counters().conflated);
-      return;
-    }
+  switch (queue_.push(std::move(text), key)) {
+    case ClientQueue::Push::kQueued: return pump();
+    case ClientQueue::Push::kConflated: AtomicCounters::bump(server_.counters().conflated); return;
+    case ClientQueue::Push::kOverflow:
+      AtomicCounters::bump(server_.counters().slow_consumer_disconnects);
+      return close(kClosePolicy, "slow consumer");
   }
-  if (queue_.size() >= server_.config().max_backlog) {
-    AtomicCounters::bump(server_.counters().slow_consumer_disconnects);
-    close(kClosePolicy, "slow consumer");
-    return;
-  }
-  if (key != kNoConflation) queued_keys_[key] = base_ + queue_.size();
-  queue_.push_back(Entry{std::move(text), key});
-  pump();
 }
 
 void ClientBase::pump() {
   if (writing_ || closing_ || queue_.empty()) return;
-  Entry e = std::move(queue_.front());
-  queue_.pop_front();
-  if (e.key != kNoConflation) {
-    const auto it = queued_keys_.find(e.key);
-    if (it != queued_keys_.end() && it->second == base_) queued_keys_.erase(it);
-  }
-  ++base_;
-  in_flight_ = std::move(e.text);
+  in_flight_ = queue_.pop();
   writing_ = true;
   start_write(*in_flight_);
 }
@@ -301,6 +290,7 @@ void ClientBase::pump() {
 void ClientBase::on_written() {
   writing_ = false;
   in_flight_.reset();
+  ++writes_done_;
   AtomicCounters::bump(server_.counters().messages_sent);
   pump();
 }
@@ -309,7 +299,6 @@ void ClientBase::close(std::uint16_t code, std::string_view reason) {
   if (closing_) return;
   closing_ = true;
   queue_.clear();
-  queued_keys_.clear();
   start_close(code, std::string(reason));
 }
 
@@ -319,7 +308,7 @@ template <class Stream>
 class WsSession final : public ClientBase {
  public:
   WsSession(ConsoleServer::Impl& server, Stream&& stream)
-      : ClientBase(server), ws_(std::move(stream)), close_timer_(ws_.get_executor()) {}
+      : ClientBase(server, server.config().max_backlog), ws_(std::move(stream)), close_timer_(ws_.get_executor()) {}
 
   void run(http::request<http::string_body> req) {
     server_.add_connection(this);
@@ -636,9 +625,25 @@ void ConsoleServer::Impl::stop() {
   });
 }
 
+bool ConsoleServer::Impl::server_behind() const noexcept {
+  // More than half the clients are more than half full *and still taking messages*: the server
+  // itself cannot write as fast as the feed comes, so it leaves the rest in the ring for the next
+  // tick (if the ring fills, the core drops updates and counts them) instead of cutting off clients
+  // for its own slowness. A client that stopped reading makes no progress and does not count: it
+  // keeps getting updates until it passes max_backlog and is closed as a slow consumer.
+  std::size_t lagging = 0;
+  for (const ClientBase* c : clients_) {
+    if (c->progressed() && c->backlog() > config_.max_backlog / 2) ++lagging;
+  }
+  return lagging != 0 && 2 * lagging > clients_.size();
+}
+
 void ConsoleServer::Impl::poll_feed() {
-  for (std::size_t b = 0; b < kMaxBatchesPerTick; ++b) {
-    const std::size_t n = feed_.pop_batch(std::span<ConsoleUpdate>(batch_));
+  // A batch never exceeds half a client's backlog, so one burst cannot cut off a client that reads.
+  const std::size_t batch = std::min(kFeedBatch, std::max<std::size_t>(1, config_.max_backlog / 2));
+  for (ClientBase* c : clients_) c->mark_progress();
+  for (std::size_t b = 0; b < kMaxBatchesPerTick && !server_behind(); ++b) {
+    const std::size_t n = feed_.pop_batch(std::span<ConsoleUpdate>(batch_.data(), batch));
     if (n == 0) break;
     AtomicCounters::bump(counters_.updates_received, n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -649,7 +654,7 @@ void ConsoleServer::Impl::poll_feed() {
       }
       if (auto m = view_.apply(u)) fan_out(*m);
     }
-    if (n < kFeedBatch) break;
+    if (n < batch) break;
   }
   const auto now = SteadyClock::now();
   expire_commands(now);
