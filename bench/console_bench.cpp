@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/console_clients.hpp"
 #include "gateways/console/console_server.hpp"
 
 namespace {
@@ -33,61 +34,8 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using namespace sequent;
 using namespace sequent::console;
-
-const std::string kToken = "bench-token";
-
-class BenchClient : public std::enable_shared_from_this<BenchClient> {
- public:
-  BenchClient(net::io_context& io, std::atomic<std::uint64_t>& received, std::atomic<int>& ready)
-      : ws_(io), received_(received), ready_(ready) {}
-
-  void start(std::uint16_t port) {
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::request_type& req) { req.set(beast::http::field::authorization, "Bearer " + kToken); }));
-    beast::get_lowest_layer(ws_).async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port),
-                                               [self = shared_from_this()](beast::error_code ec) {
-                                                 if (ec) return self->fail("connect", ec);
-                                                 self->ws_.async_handshake("127.0.0.1", "/ws",
-                                                                           [self](beast::error_code e) {
-                                                                             if (e) return self->fail("handshake", e);
-                                                                             self->subscribe();
-                                                                           });
-                                               });
-  }
-
-  void stop() {
-    beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().close(ec);
-  }
-
- private:
-  void subscribe() {
-    ws_.text(true);
-    ws_.async_write(net::buffer(kSubscribe.data(), kSubscribe.size()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->fail("subscribe", ec);
-      self->ready_.fetch_add(1);
-      self->read();
-    });
-  }
-  void read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return;  // closed (stop, or cut off as a slow consumer: counted by the server)
-      self->received_.fetch_add(1, std::memory_order_relaxed);
-      self->buffer_.clear();
-      self->read();
-    });
-  }
-  void fail(const char* what, beast::error_code ec) {
-    std::fprintf(stderr, "console_bench: client %s: %s\n", what, ec.message().c_str());
-  }
-
-  static constexpr std::string_view kSubscribe =
-      R"({"op":"subscribe","id":1,"channels":["status","positions","orders","fills","risk","alerts","latency"]})";
-  websocket::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buffer_;
-  std::atomic<std::uint64_t>& received_;
-  std::atomic<int>& ready_;
-};
+using sequent::bench::BenchClient;
+using sequent::bench::kToken;
 
 ConsoleUpdate make_update(std::uint64_t i) {
   ConsoleUpdate u;

@@ -30,11 +30,14 @@
 #include <thread>
 #include <vector>
 
+#include "bench/console_clients.hpp"
+#include "engine/console_publisher.hpp"
 #include "engine/core.hpp"
 #include "engine/latency_histogram.hpp"
 #include "engine/pipeline.hpp"
 #include "engine/sequencer.hpp"
 #include "engine/thread_affinity.hpp"
+#include "gateways/console/console_server.hpp"
 #include "gateways/input_queue.hpp"
 #include "gateways/sim_exchange.hpp"
 #include "gateways/system_clock.hpp"
@@ -43,6 +46,7 @@
 namespace {
 
 using namespace sequent;
+namespace net = boost::asio;
 
 enum class JournalMode { kOff, kNone, kBatch };
 const char* name(JournalMode m) { return m == JournalMode::kOff ? "off" : (m == JournalMode::kNone ? "none" : "batch"); }
@@ -128,7 +132,15 @@ class DirectExchange final : public InputSource {
   const Clock& c_;
 };
 
-RunResult run_one(const Config& cfg, double rate, double seconds, std::uint64_t seed) {
+// The admin console beside the engine (issue 6): -1 = no console; N >= 0 = the console server fed by
+// the router thread, N WebSocket clients subscribed to every channel and one manager sending a
+// command at the console's rate limit.
+struct ConsoleLoadResult {
+  std::uint64_t delivered = 0, commands = 0, replies = 0, dropped = 0;
+};
+
+RunResult run_one(const Config& cfg, double rate, double seconds, std::uint64_t seed, int console_clients = -1,
+                  ConsoleLoadResult* console_load = nullptr) {
   static InstrumentRegistry registry = make_registry();
   CoreConfig cc;
   // A strategy that trades often enough to give thousands of tick-to-order samples per run.
@@ -170,12 +182,61 @@ RunResult run_one(const Config& cfg, double rate, double seconds, std::uint64_t 
   po.probe = &probe;
   const bool two_cpus = online_cpu_count() >= 2;
   if (cfg.mode == PipelineMode::kFused && two_cpus) po.core_cpu = 1;
+  std::unique_ptr<SpscRing<ConsoleUpdate>> feed;
+  std::unique_ptr<ConsolePublisher> publisher;
+  std::unique_ptr<console::ConsoleServer> server;
+  InputQueue admin_inputs;
+  if (console_clients >= 0) {
+    feed = std::make_unique<SpscRing<ConsoleUpdate>>(1u << 16);
+    publisher = std::make_unique<ConsolePublisher>(*feed, registry.size());
+    (*core)->router().set_observer(publisher.get());
+  }
   Pipeline pipeline(**core, sink, po);
   if (!pipeline.start().ok()) std::exit(1);
   Sequencer sequencer(clock);
   DirectExchange direct(exchange, clock);
   sequencer.add_source(direct);
   sequencer.add_source(feedback);
+  sequencer.add_source(admin_inputs);
+  net::io_context client_io;
+  std::vector<std::shared_ptr<bench::BenchClient>> clients;
+  std::shared_ptr<bench::BenchCommander> commander;
+  std::atomic<std::uint64_t> delivered{0};
+  std::atomic<int> ready{0};
+  std::thread client_thread;
+  if (console_clients >= 0) {
+    console::ConsoleServerConfig sc;
+    sc.listen = "127.0.0.1:0";
+    sc.users = {console::ConsoleUser{"bench", console::Role::kManager, console::sha256_hex(bench::kToken)}};
+    sc.symbols = {"BTCUSDT", "ETHUSDT"};
+    sc.risk = cc.risk;
+    sc.max_connections = static_cast<std::size_t>(console_clients) + 8;
+    console::ConsoleHooks hooks;
+    hooks.submit_admin = [&](const Event& e) { return admin_inputs.push(e); };
+    hooks.readiness = [] { return console::Readiness{}; };
+    hooks.latency = [&] {
+      const auto snap = sink.t2o.snapshot();
+      return console::LatencySample{snap.percentile(0.5), snap.percentile(0.99), snap.percentile(0.999), snap.total};
+    };
+    hooks.append_metrics = [](std::string&) {};
+    auto started = console::ConsoleServer::start(sc, hooks, *feed);
+    if (!started) {
+      std::fprintf(stderr, "console: %s\n", started.error().message.c_str());
+      std::exit(1);
+    }
+    server = std::move(*started);
+    for (int i = 0; i < console_clients; ++i) {
+      clients.push_back(std::make_shared<bench::BenchClient>(client_io, delivered, ready));
+      clients.back()->start(server->bound_port());
+    }
+    // A manager at the rate limit (20/s): set_strategy_param to the size the strategy already
+    // uses, so the orders (and so the comparison) do not change.
+    commander = std::make_shared<bench::BenchCommander>(
+        client_io, R"({"op":"set_strategy_param","param":"order_qty","symbol":"BTCUSDT","value":"0.01"})",
+        std::chrono::milliseconds(50));
+    commander->start(server->bound_port());
+    client_thread = std::thread([&] { client_io.run(); });
+  }
 
   std::atomic<bool> stop{false};
   std::thread ingest([&] {
@@ -193,6 +254,20 @@ RunResult run_one(const Config& cfg, double rate, double seconds, std::uint64_t 
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));  // the run's length, not a sync
   stop.store(true, std::memory_order_release);
   ingest.join();
+  if (console_clients >= 0) {
+    if (console_load != nullptr) {
+      console_load->delivered = delivered.load();
+      console_load->commands = commander->sent();
+      console_load->replies = commander->replies();
+      console_load->dropped = publisher->dropped();
+    }
+    net::post(client_io, [&] {
+      for (auto& c : clients) c->stop();
+      commander->stop();
+    });
+    server->stop();
+    client_thread.join();
+  }
   if (journal) (void)journal->close();
   if (!dir.empty()) std::filesystem::remove_all(dir);
 
@@ -294,6 +369,7 @@ int main(int argc, char** argv) {
   std::string json_path = "latency_harness.json";
   bool smoke = false;
   std::string only_topology, only_wait, only_journal;
+  int console_clients = -1;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -310,8 +386,9 @@ int main(int argc, char** argv) {
     else if (a == "--topology") only_topology = next();
     else if (a == "--wait") only_wait = next();
     else if (a == "--journal") only_journal = next();
+    else if (a == "--console-clients") console_clients = std::stoi(next());
     else {
-      std::fprintf(stderr, "latency_harness: unknown argument %s\nusage: latency_harness [--seconds S] [--rate N] [--json FILE] [--smoke] [--topology T] [--wait W] [--journal off|none|batch]\n", a.c_str());
+      std::fprintf(stderr, "latency_harness: unknown argument %s\nusage: latency_harness [--seconds S] [--rate N] [--json FILE] [--smoke] [--topology T] [--wait W] [--journal off|none|batch] [--console-clients N]\n", a.c_str());
       return 2;
     }
   }
@@ -346,7 +423,12 @@ int main(int argc, char** argv) {
   std::vector<RunResult> results;
   std::uint64_t seed = 1;
   for (const Config& c : configs) {
-    const RunResult r = run_one(c, rate, seconds, seed++);
+    ConsoleLoadResult load;
+    const RunResult r = run_one(c, rate, seconds, seed++, console_clients, &load);
+    if (console_clients >= 0)
+      std::printf("console: %d clients, %.0f messages/s delivered, %" PRIu64 " commands sent, %" PRIu64
+                  " replies, %" PRIu64 " feed updates dropped\n",
+                  console_clients, static_cast<double>(load.delivered) / seconds, load.commands, load.replies, load.dropped);
     results.push_back(r);
     std::printf("%-9s %-10s %-7s %9.0f %7" PRIu64 " | %-34s | %-34s | %-16s %-16s %-16s\n",
                 std::string(to_string(c.mode)).c_str(), std::string(to_string(c.wait)).c_str(), name(c.journal), r.achieved_rate,
