@@ -159,6 +159,7 @@ std::string_view to_string(AdminCommand c) noexcept {
     case AdminCommand::kStrategyStop: return "strategy_stop";
     case AdminCommand::kSetStrategyParam: return "set_strategy_param";
     case AdminCommand::kDenied: return "denied";
+    case AdminCommand::kAdvisory: return "downgrade_to_advisory";
   }
   return "unknown";
 }

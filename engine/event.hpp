@@ -130,6 +130,7 @@ enum class AdminCommand : std::uint8_t {
   kStrategyStop = 7,
   kSetStrategyParam = 8,
   kDenied = 9,  // a refused request, journaled for audit
+  kAdvisory = 10,  // the live engine downgraded itself to advisory (arg_code 1 venue errors, 2 banned)
 };
 
 struct TradePayload {

@@ -33,6 +33,7 @@
 #include "engine/thread_affinity.hpp"
 #include "gateways/console/console_server.hpp"
 #include "gateways/input_queue.hpp"
+#include "gateways/binance_net/binance_gateway.hpp"
 #include "gateways/sim_exchange.hpp"
 #include "gateways/system_clock.hpp"
 #include "journal/journal.hpp"
@@ -54,14 +55,46 @@ constexpr TimeNs kUnpaced = INT64_MAX;
 // Start of the simulated clock in unpaced runs (--events): 2026-01-01T00:00:00Z.
 constexpr TimeNs kFixedStartNs = 1'767'225'600'000'000'000;
 
+// Where the router's orders go: the simulated exchange's inbox or a real venue gateway's order
+// ring. Router thread only; never blocks (false = it cannot take the order now).
+class OrderVenue {
+ public:
+  virtual bool submit(const Event& order) noexcept = 0;
+
+ protected:
+  ~OrderVenue() = default;
+};
+
+class SimOrderVenue final : public OrderVenue {
+ public:
+  explicit SimOrderVenue(SimExchange& x) : x_(x) {}
+  bool submit(const Event& order) noexcept override { return x_.submit(order); }
+
+ private:
+  SimExchange& x_;
+};
+
+class GatewayOrderVenue final : public OrderVenue {
+ public:
+  explicit GatewayOrderVenue(binance_net::BinanceGateway& g) : g_(g) {}
+  bool submit(const Event& order) noexcept override { return g_.submit(order); }
+
+ private:
+  binance_net::BinanceGateway& g_;
+};
+
 // Router-thread side of the session: orders to the simulated venue, denials back to the
 // sequencer, tick-to-order latency from the input's stamp to the hand-off to the venue.
 class LiveOutputSink final : public OutputSink {
  public:
-  LiveOutputSink(SimExchange& exchange, InputQueue& feedback, const Clock& clock, LatencyHistogram& t2o,
+  LiveOutputSink(OrderVenue& exchange, InputQueue& feedback, const Clock& clock, LatencyHistogram& t2o,
                  journal::JournalWriter* journal, bool gate_orders, std::int64_t stall_limit_ns, bool advisory)
       : exchange_(exchange), feedback_(feedback), clock_(clock), t2o_(t2o), journal_(journal),
         gate_orders_(gate_orders), stall_limit_ns_(stall_limit_ns), advisory_(advisory) {}
+
+  // Main thread: a live session that keeps failing at the venue stops sending (advisory).
+  void downgrade_to_advisory() noexcept { advisory_.store(true, std::memory_order_relaxed); }
+  bool advisory() const noexcept { return advisory_.load(std::memory_order_relaxed); }
 
   void on_output(const Event& e) noexcept override {
     if (journal_ != nullptr) {
@@ -75,7 +108,7 @@ class LiveOutputSink final : public OutputSink {
     switch (e.type()) {
       case EventType::kOrderNew:
       case EventType::kOrderCancel:
-        if (advisory_) {
+        if (advisory_.load(std::memory_order_relaxed)) {
           // Advisory: the decision is journaled (above); nothing leaves. The strategy learns
           // through a denial so it keeps deciding.
           if (e.type() == EventType::kOrderNew) {
@@ -139,14 +172,14 @@ class LiveOutputSink final : public OutputSink {
     }
   }
 
-  SimExchange& exchange_;
+  OrderVenue& exchange_;
   InputQueue& feedback_;
   const Clock& clock_;
   LatencyHistogram& t2o_;
   journal::JournalWriter* journal_;
   bool gate_orders_;
   std::int64_t stall_limit_ns_;
-  bool advisory_;
+  std::atomic<bool> advisory_;
 };
 
 // Inline topology: the engine thread polls the exchange directly, one market event at a time.
@@ -282,9 +315,20 @@ int run_live(const LiveOptions& options) {
                    cfg.source.c_str());
       return 2;
     }
-    std::fprintf(stderr, "sequent live: session.mode = \"live\": no real venue gateway is built yet; use paper or advisory\n");
+    if (cfg.venue.kind == "sim") {
+      std::fprintf(stderr, "sequent live: %s: session.mode = \"live\" needs a real venue: set [venue] kind = \"binance\"\n",
+                   cfg.source.c_str());
+      return 2;
+    }
+  }
+  if (cfg.venue.kind != "sim" && cfg.mode == OperatingMode::kPaper) {
+    std::fprintf(stderr,
+                 "sequent live: %s: paper trading uses the simulated venue; with venue.kind = \"%s\" use mode = \"live\" "
+                 "(with --confirm-live) or \"advisory\" (market data and decisions, no orders)\n",
+                 cfg.source.c_str(), cfg.venue.kind.c_str());
     return 2;
   }
+  const bool real_venue = cfg.venue.kind == "binance";
   if (options.pipeline && !parse_pipeline_mode(*options.pipeline, cfg.pipeline.mode)) {
     std::fprintf(stderr, "sequent live: --pipeline: expected inline, fused or threaded, was '%s'\n", options.pipeline->c_str());
     return 2;
@@ -405,7 +449,7 @@ int run_live(const LiveOptions& options) {
   // The simulated venue keeps its own record beside the journal, so it outlives an engine crash.
   std::unique_ptr<VenueLog> venue_log;
   SimExchange::VenueView venue_view;
-  if (journal_on) {
+  if (journal_on && !real_venue) {
     const std::string venue_path = journal_dir + "/venue.log";
     if (options.resume) {
       auto contents = VenueLog::read(venue_path);
@@ -435,6 +479,35 @@ int run_live(const LiveOptions& options) {
     }
     venue_log = std::move(*log);
     exchange.attach_log(venue_log.get());
+  }
+
+  // A real venue: its gateway (market data, order entry, user data) on its own io thread.
+  std::unique_ptr<binance_net::BinanceGateway> gateway;
+  if (real_venue) {
+    binance_net::BinanceGatewayConfig gcfg;
+    gcfg.rest_url = cfg.venue.rest_url;
+    gcfg.ws_market_url = cfg.venue.ws_market_url;
+    gcfg.ws_api_url = cfg.venue.ws_api_url;
+    gcfg.api_key_env = cfg.venue.api_key_env;
+    gcfg.api_secret_env = cfg.venue.api_secret_env;
+    gcfg.recv_window_ms = cfg.venue.recv_window_ms;
+    gcfg.tls_verify_peer = cfg.venue.tls_verify;
+    gcfg.tls_ca_file = cfg.venue.tls_ca_file;
+    gcfg.trading = cfg.mode == OperatingMode::kLive;
+    gcfg.source = Source::kVenue;
+    for (const Instrument& ins : cfg.registry->all()) gcfg.symbols.push_back(ins.symbol);
+    gateway = std::make_unique<binance_net::BinanceGateway>(gcfg, *cfg.registry);
+    if (options.resume) {
+      // What the venue holds and what filled: fills the journal already has are dropped by trade id.
+      auto view = gateway->reconcile_snapshot(resumed_event_ns > 86'400'000'000'000 ? resumed_event_ns - 86'400'000'000'000 : 0);
+      if (!view) {
+        std::fprintf(stderr, "sequent live: --resume: venue %s: %s\n", cfg.venue.rest_url.c_str(), view.error().message.c_str());
+        return 1;
+      }
+      venue_view.reports = std::move(view->fills);
+      venue_view.open_acks = std::move(view->open_acks);
+      venue_view.max_origin_seq = view->max_origin_seq;
+    }
   }
 
   std::unique_ptr<journal::JournalWriter> journal;
@@ -471,7 +544,11 @@ int run_live(const LiveOptions& options) {
     stage_probe.clock = &clock;
     cfg.pipeline.probe = &stage_probe;
   }
-  LiveOutputSink sink(exchange, feedback, clock, t2o, journal.get(), cfg.gate_orders, cfg.stall_limit_ms * 1'000'000,
+  SimOrderVenue sim_orders(exchange);
+  std::unique_ptr<GatewayOrderVenue> gateway_orders;
+  if (gateway) gateway_orders = std::make_unique<GatewayOrderVenue>(*gateway);
+  OrderVenue& order_venue = gateway ? static_cast<OrderVenue&>(*gateway_orders) : static_cast<OrderVenue&>(sim_orders);
+  LiveOutputSink sink(order_venue, feedback, clock, t2o, journal.get(), cfg.gate_orders, cfg.stall_limit_ms * 1'000'000,
                       cfg.mode == OperatingMode::kAdvisory);
   Pipeline pipeline(**core, sink, cfg.pipeline);
   Sequencer sequencer(clock, first_seq);
@@ -488,7 +565,9 @@ int run_live(const LiveOptions& options) {
     // The venue sends its reports in order and the journal holds a prefix of them: everything
     // from the core's count on is what the crash lost (fills, acks, rejects, cancels...).
     std::vector<Event> fills;
-    const std::uint64_t seen = (*core)->router().venue_reports_seen();
+    // The simulated venue's reports are in order and the journal holds a prefix of them; a real
+    // venue's fills come whole (the router drops the ones it has by trade id).
+    const std::uint64_t seen = real_venue ? 0 : (*core)->router().venue_reports_seen();
     for (std::size_t i = seen; i < venue_view.reports.size(); ++i) fills.push_back(venue_view.reports[i]);
     Event begin = make_event(EventType::kReconcile, Source::kReconcile, kNoInstrument, t);
     begin.payload.reconcile.phase = ReconcilePhase::kBegin;
@@ -521,7 +600,13 @@ int run_live(const LiveOptions& options) {
   SpscRing<Event> exchange_ring(1u << 16);
   DirectExchangeSource direct(exchange, clock, paced);
   RingSource from_exchange(exchange_ring);
-  sequencer.add_source(inline_mode ? static_cast<InputSource&>(direct) : static_cast<InputSource&>(from_exchange));
+  std::unique_ptr<RingSource> from_gateway;
+  if (gateway) {
+    from_gateway = std::make_unique<RingSource>(gateway->out());
+    sequencer.add_source(*from_gateway);
+  } else {
+    sequencer.add_source(inline_mode ? static_cast<InputSource&>(direct) : static_cast<InputSource&>(from_exchange));
+  }
   sequencer.add_source(feedback);
   sequencer.add_source(admin_inputs);
 
@@ -531,9 +616,11 @@ int run_live(const LiveOptions& options) {
   }
 
   std::fprintf(stderr,
-               "sequent live: %s on the simulated market (%s), pipeline=%s wait=%s seed=%" PRIu64
+               "sequent live: %s on %s (%s), pipeline=%s wait=%s seed=%" PRIu64
                " rate=%s instruments=%s strategy=%s(%d,%d,%d) bars=%" PRId64 "ms journal=%s console=%s\n",
-               cfg.mode == OperatingMode::kAdvisory ? "advisory (no order leaves)" : "paper trading", cfg.source.c_str(),
+               cfg.mode == OperatingMode::kAdvisory ? "advisory (no order leaves)"
+                                                    : (cfg.mode == OperatingMode::kLive ? "LIVE trading" : "paper trading"),
+               real_venue ? ("venue " + cfg.venue.kind).c_str() : "the simulated market", cfg.source.c_str(),
                std::string(to_string(cfg.pipeline.mode)).c_str(),
                std::string(to_string(cfg.pipeline.wait)).c_str(), cfg.seed, paced ? (std::to_string(static_cast<long long>(cfg.events_per_second)) + "/s").c_str() : "unpaced",
                symbols_list(*cfg.registry).c_str(),
@@ -648,8 +735,19 @@ int run_live(const LiveOptions& options) {
       std::fprintf(stderr, "sequent live: console: no [[users]] configured: every request will be refused (see sequent token)\n");
   }
 
+  if (gateway) {
+    if (Status s = gateway->start(); !s.ok()) {
+      std::fprintf(stderr, "sequent live: venue %s: %s\n", cfg.venue.rest_url.c_str(), s.error().message.c_str());
+      pipeline.finish();
+      if (console_server) console_server->stop();
+      if (journal) (void)journal->close();
+      return 1;
+    }
+    std::fprintf(stderr, "sequent live: connected to %s (%s, market %s)%s\n", cfg.venue.kind.c_str(), cfg.venue.rest_url.c_str(),
+                 cfg.venue.ws_market_url.c_str(), cfg.mode == OperatingMode::kLive ? ", trading" : ", market data only");
+  }
   std::thread exchange_thread;
-  if (!inline_mode) {
+  if (!inline_mode && !gateway) {
     exchange_thread = std::thread([&] {
       name_current_thread("seq-venue");
       std::string err;
@@ -771,6 +869,29 @@ int run_live(const LiveOptions& options) {
           console_server->post_alert(console::AlertSeverity::kCritical, "journal_failed", "journal " + journal_dir + ": " + why + "; kill switch on");
       }
     }
+    if (gateway && cfg.mode == OperatingMode::kLive && !sink.advisory()) {
+      // A live engine that keeps failing at the venue (errors in a row, or banned: HTTP 418)
+      // stops sending orders: it downgrades itself to advisory, says so, and journals it.
+      const std::uint64_t errors = gateway->consecutive_errors();
+      const bool banned = gateway->banned();
+      if (banned || (cfg.venue.error_limit > 0 && errors >= static_cast<std::uint64_t>(cfg.venue.error_limit))) {
+        sink.downgrade_to_advisory();
+        const std::string why = banned ? "the venue banned this key (HTTP 418)"
+                                       : std::to_string(errors) + " venue errors in a row (venue.error_limit " +
+                                             std::to_string(cfg.venue.error_limit) + ")";
+        std::fprintf(stderr, "sequent live: ALERT %s: downgraded to advisory, no order leaves from now on\n", why.c_str());
+        Event note = make_event(EventType::kAdmin, Source::kInternal, kNoInstrument, clock.now_ns());
+        note.payload.admin.command = AdminCommand::kAdvisory;
+        note.payload.admin.arg_code = banned ? 2 : 1;
+        note.payload.admin.arg_value = static_cast<std::int64_t>(errors);
+        try {
+          (void)admin_inputs.push(note);
+        } catch (...) {
+        }
+        if (console_server)
+          console_server->post_alert(console::AlertSeverity::kCritical, "downgraded_to_advisory", why + ": downgraded to advisory");
+      }
+    }
     if (sig < 0 && input_exhausted.load(std::memory_order_acquire)) break;
     if (std::chrono::steady_clock::now() >= next_status) {
       print_status();
@@ -784,6 +905,7 @@ int run_live(const LiveOptions& options) {
   if (console_server) console_server->stop();  // after the core has drained (its last updates flow)
   stop_exchange.store(true, std::memory_order_release);
   if (exchange_thread.joinable()) exchange_thread.join();
+  if (gateway) gateway->stop();
 
   const std::uint64_t final_hash = (*core)->state_hash();
   if (journal) {

@@ -1,5 +1,7 @@
 #include "tools/live_config.hpp"
 
+#include <cctype>
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -148,6 +150,8 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
       {"console", {"address", "enabled", "tls_cert", "tls_key", "max_frame_bytes", "rate_limit_per_s", "max_connections",
                    "max_backlog"}},
       {"journal", {"enabled", "dir", "durability", "gate_orders", "checkpoint_every", "stall_limit_ms"}},
+      {"venue", {"kind", "rest_url", "ws_market_url", "ws_api_url", "api_key_env", "api_secret_env", "recv_window_ms",
+                 "tls_verify", "tls_ca_file", "error_limit"}},
   };
   for (const auto& [section, node] : root) {
     const std::vector<std::string>* keys = nullptr;
@@ -512,6 +516,31 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
     cfg.journal_enabled = *n->value<bool>();
   }
   SEQUENT_TRY(r.string("journal.dir", cfg.journal_dir));
+
+  VenueSettings& v = cfg.venue;
+  SEQUENT_TRY(r.string("venue.kind", v.kind));
+  if (v.kind != "sim" && v.kind != "binance")
+    return config_error(path, r.node("venue.kind"), "venue.kind", "expected \"sim\" or \"binance\", was \"" + v.kind + "\"");
+  SEQUENT_TRY(r.string("venue.rest_url", v.rest_url));
+  SEQUENT_TRY(r.string("venue.ws_market_url", v.ws_market_url));
+  SEQUENT_TRY(r.string("venue.ws_api_url", v.ws_api_url));
+  SEQUENT_TRY(r.string("venue.api_key_env", v.api_key_env));
+  SEQUENT_TRY(r.string("venue.api_secret_env", v.api_secret_env));
+  SEQUENT_TRY(r.integer("venue.recv_window_ms", v.recv_window_ms, 1, 60'000));
+  if (const toml::node* n = r.node("venue.tls_verify")) {
+    if (!n->is_boolean()) return config_error(path, n, "venue.tls_verify", "expected true or false");
+    v.tls_verify = *n->value<bool>();
+  }
+  SEQUENT_TRY(r.string("venue.tls_ca_file", v.tls_ca_file));
+  SEQUENT_TRY(r.integer("venue.error_limit", v.error_limit, 0, 1'000'000));
+  for (const char* key : {"venue.api_key_env", "venue.api_secret_env"}) {
+    const std::string& name = std::string(key) == "venue.api_key_env" ? v.api_key_env : v.api_secret_env;
+    bool ok = !name.empty();
+    for (char c : name) ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!ok)
+      return config_error(path, r.node(key), key,
+                          "expected the NAME of an environment variable (letters, digits, _), never the secret itself");
+  }
   if (const toml::node* n = r.node("journal.durability")) {
     SEQUENT_TRY(r.string("journal.durability", text_value));
     if (text_value == "none") cfg.durability = journal::Durability::kNone;
@@ -566,6 +595,16 @@ std::string resolved_config_text(const LiveConfig& cfg) {
   if (!cfg.console_settings.tls_cert.empty())
     o << "tls_cert = \"" << cfg.console_settings.tls_cert << "\"\ntls_key = \"" << cfg.console_settings.tls_key << "\"\n";
   o << "\n";
+  o << "[venue]\nkind = \"" << cfg.venue.kind << "\"\n";
+  if (cfg.venue.kind != "sim") {
+    // Endpoints and the NAMES of the credential variables: never their values.
+    o << "rest_url = \"" << cfg.venue.rest_url << "\"\nws_market_url = \"" << cfg.venue.ws_market_url
+      << "\"\nws_api_url = \"" << cfg.venue.ws_api_url << "\"\napi_key_env = \"" << cfg.venue.api_key_env
+      << "\"\napi_secret_env = \"" << cfg.venue.api_secret_env << "\"\nrecv_window_ms = " << cfg.venue.recv_window_ms
+      << "\ntls_verify = " << (cfg.venue.tls_verify ? "true" : "false") << "\n";
+    if (!cfg.venue.tls_ca_file.empty()) o << "tls_ca_file = \"" << cfg.venue.tls_ca_file << "\"\n";
+  }
+  o << "error_limit = " << cfg.venue.error_limit << "\n\n";
   o << "[journal]\nenabled = " << (cfg.journal_enabled ? "true" : "false") << "\ndurability = \""
     << (cfg.durability == journal::Durability::kNone ? "none" : "batch") << "\"\ngate_orders = " << (cfg.gate_orders ? "true" : "false")
     << "\ncheckpoint_every = " << s.checkpoint_every << "\nstall_limit_ms = " << cfg.stall_limit_ms << "\n";

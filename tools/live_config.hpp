@@ -37,6 +37,22 @@ struct ConsoleSettings {
   std::size_t max_backlog = 4096;  // messages queued for one client before it is cut off
 };
 
+// [venue]: where orders go. "sim": the built-in simulated market and venue (paper, advisory);
+// "binance": Binance spot's protocol at the configured endpoints (live with --confirm-live, or
+// advisory for market data and decisions without orders).
+struct VenueSettings {
+  std::string kind = "sim";
+  std::string rest_url = "https://api.binance.com";
+  std::string ws_market_url = "wss://stream.binance.com:9443";
+  std::string ws_api_url = "wss://ws-api.binance.com:443/ws-api/v3";
+  std::string api_key_env = "BINANCE_API_KEY";      // names of environment variables, not secrets
+  std::string api_secret_env = "BINANCE_API_SECRET";
+  std::int64_t recv_window_ms = 5000;
+  bool tls_verify = true;
+  std::string tls_ca_file;
+  int error_limit = 5;  // live: this many consecutive venue errors downgrade to advisory (0 = never)
+};
+
 struct LiveConfig {
   std::unique_ptr<InstrumentRegistry> registry;
   // paper: the simulated venue fills orders; advisory: strategies and risk run and every decision
@@ -50,6 +66,7 @@ struct LiveConfig {
   int venue_cpu = -1;               // fused/threaded: the simulated exchange thread
   std::string console = "127.0.0.1:8080";
   ConsoleSettings console_settings;
+  VenueSettings venue;
   // Journal: on by default, in var/sessions/<UTC timestamp>/ unless a directory is given.
   bool journal_enabled = true;
   std::string journal_dir;

@@ -161,6 +161,7 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   venue_sim_cmd->add_option("--speed", venue_sim.speed, "Replay pacing multiplier (default 1; 0 = as fast as clients read)");
   venue_sim_cmd->add_option("--seed", venue_sim.seed, "Seed of the simulated market (default 1)");
+  venue_sim_cmd->add_option("--rate", venue_sim.rate, "Simulated market steps per second, all symbols (default 20)");
   venue_sim_cmd->add_option("--symbols", venue_sim.symbols, "Comma-separated symbols (default BTCUSDT,ETHUSDT)");
   venue_sim_cmd->add_option("--faults", venue_sim.faults,
                             "Faults armed at start: JSON object or key=value list, e.g. drop_depth=1,reject_429=3");

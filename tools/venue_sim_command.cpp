@@ -42,6 +42,11 @@ int run_venue_sim(const VenueSimOptions& options) {
   venue.replay_speed = options.speed;
   venue.faults = options.faults;
   venue.exchange.seed = options.seed;
+  if (!(options.rate > 0 && options.rate <= 100'000)) {
+    std::fprintf(stderr, "sequent venue-sim: --rate: expected 0 < rate <= 100000 market steps per second, was %g\n", options.rate);
+    return 2;
+  }
+  venue.exchange.market_events_per_second = options.rate;
   venue.exchange.symbols.clear();
   std::size_t pos = 0;
   while (pos <= options.symbols.size()) {

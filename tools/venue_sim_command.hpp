@@ -15,6 +15,7 @@ struct VenueSimOptions {
   std::string replay;                      // capture file (`<receive_ns> <json>` lines, plain or .gz)
   double speed = 1.0;                      // replay pacing multiplier; 0 = as fast as clients read
   std::uint64_t seed = 1;
+  double rate = 20;  // simulated market steps per second, all symbols together
   std::string symbols = "BTCUSDT,ETHUSDT";
   std::string faults;                      // fault spec armed at start
 };
