@@ -243,7 +243,8 @@ TEST(LiveCommand, TightRiskLimitsDenyOrdersWithTheirReason) {
 }
 
 TEST(LiveCommand, EveryExampleConfigLoads) {
-  for (const char* example : {"config/paper.toml", "config/advisory.toml", "config/live.toml", "config/backtest.toml"})
+  for (const char* example : {"config/paper.toml", "config/advisory.toml", "config/live.toml", "config/backtest.toml",
+                              "config/binance-testnet.toml", "config/binance-local.toml"})
     EXPECT_EQ(run(std::string("check-config ") + example).exit_code, 0) << example << ": " << run(std::string("check-config ") + example).err;
   const RunResult live = run("live --config config/live.toml --events 10");
   EXPECT_EQ(live.exit_code, 2) << "live mode needs --confirm-live";
