@@ -6,7 +6,9 @@
 //
 // Storage: per side a flat array of (price, qty) sorted so that the best level is at the END
 // (bids ascending, asks descending): almost all venue updates touch the top of the book, so an
-// insert or delete moves only the few levels above it (binary search + memmove). Both arrays
+// insert or delete moves only the few levels above it (binary search + memmove). Measured on the
+// Binance capture (bench/binance_parse_bench BM_L2Book_Apply): 12.2 M levels/s this way round,
+// 3.6 M/s with the best level first — Binance's diffs are concentrated near the top. Both arrays
 // are reserved at construction and never grow: apply() does not allocate, lock or throw.
 //
 // Capacity: a new level on a full side is handled like a depth-limited venue feed. If it is

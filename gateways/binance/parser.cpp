@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -41,7 +42,7 @@ struct Val {
 template <std::size_t N>
 void copy_into(std::array<char, N>& dst, std::string_view src) noexcept {
   const std::size_t n = std::min(src.size(), N - 1);
-  std::memcpy(dst.data(), src.data(), n);
+  if (n != 0) std::memcpy(dst.data(), src.data(), n);  // an empty view may have a null data()
   dst[n] = '\0';
 }
 
@@ -367,6 +368,16 @@ struct BinanceParser::Impl {
     const char name[2] = {k, '\0'};
     return decimal(s, out, std::string_view(name, 1));
   }
+  // Binance millisecond times → ns, refusing values past year 2262 (int64 ns overflow).
+  ParseErrc ms_to_ns(char k, std::int64_t ms, TimeNs& out) noexcept {
+    constexpr std::int64_t kMax = INT64_MAX / kMsNs;
+    if (ms > kMax || ms < -kMax) {
+      const char name[2] = {k, '\0'};
+      return fail(ParseErrc::kOutOfRange, name, "millisecond time out of range");
+    }
+    out = ms * kMsNs;
+    return ParseErrc::kOk;
+  }
   bool has(char k, VT type) const noexcept { return f[static_cast<unsigned char>(k)].type == type; }
   const Val& val(char k) const noexcept { return f[static_cast<unsigned char>(k)]; }
 
@@ -587,17 +598,11 @@ struct BinanceParser::Impl {
         slot.type = VT::kString;
         if (auto e = v.get_string().get(slot.s)) return json_fail(e, name);
         return ParseErrc::kOk;
-      case od::json_type::number: {
-        od::number_type nt;
-        if (auto e = v.get_number_type().get(nt)) return json_fail(e, name);
-        if (nt == od::number_type::signed_integer) {
-          slot.type = VT::kInt;
-          if (auto e = v.get_int64().get(slot.i)) return json_fail(e, name);
-        } else {
-          slot.type = VT::kOther;
-        }
+      case od::json_type::number:
+        // One parse: a non-integer or out-of-range number fails get_int64 without consuming
+        // the value (the object iterator skips it) and is recorded as "other".
+        slot.type = v.get_int64().get(slot.i) == simdjson::SUCCESS ? VT::kInt : VT::kOther;
         return ParseErrc::kOk;
-      }
       case od::json_type::boolean:
         slot.type = VT::kBool;
         if (auto e = v.get_bool().get(slot.b)) return json_fail(e, name);
@@ -759,7 +764,8 @@ struct BinanceParser::Impl {
       std::string_view e;
       if (ParseErrc r = need_str('e', e); r != ParseErrc::kOk) return r;
       copy_into(err->where, e);
-      if (has('E', VT::kInt)) out.event_ns = val('E').i * kMsNs;
+      if (has('E', VT::kInt))
+        if (ParseErrc r = ms_to_ns('E', val('E').i, out.event_ns); r != ParseErrc::kOk) return r;
       if (eq(e, "depthUpdate")) return depth_update(out);
       if (eq(e, "trade")) return trade(out, false);
       if (eq(e, "aggTrade")) return trade(out, true);
@@ -821,7 +827,7 @@ struct BinanceParser::Impl {
     if (U < 0 || u < U) return fail(ParseErrc::kOutOfRange, "U", "need 0 <= U <= u");
     h.first_update_id = static_cast<std::uint64_t>(U);
     h.last_update_id = static_cast<std::uint64_t>(u);
-    h.event_ns = E * kMsNs;
+    if (ParseErrc e = ms_to_ns('E', E, h.event_ns); e != ParseErrc::kOk) return e;
     stamp_levels(h, 0);
     out.depth = h;
     out.events = events;
@@ -874,8 +880,10 @@ struct BinanceParser::Impl {
     if (ParseErrc e = need_dec('q', q); e != ParseErrc::kOk) return e;
     if (ParseErrc e = need_bool('m', buyer_maker); e != ParseErrc::kOk) return e;
     if (ParseErrc e = need_int('T', T); e != ParseErrc::kOk) return e;
+    TimeNs t_ns = 0;
+    if (ParseErrc e = ms_to_ns('T', T, t_ns); e != ParseErrc::kOk) return e;
     events.clear();
-    Event& ev = new_event(EventType::kTrade, id, T * kMsNs);
+    Event& ev = new_event(EventType::kTrade, id, t_ns);
     ev.payload.trade = TradePayload{p, q, trade_id, buyer_maker ? Side::kSell : Side::kBuy};
     out.events = events;
     out.kind = aggregate ? MessageKind::kAggTrade : MessageKind::kTrade;
@@ -892,7 +900,8 @@ struct BinanceParser::Impl {
     if (ParseErrc e = need_dec('B', qp.bid_qty); e != ParseErrc::kOk) return e;
     if (ParseErrc e = need_dec('a', qp.ask_price); e != ParseErrc::kOk) return e;
     if (ParseErrc e = need_dec('A', qp.ask_qty); e != ParseErrc::kOk) return e;
-    if (has('E', VT::kInt)) out.event_ns = val('E').i * kMsNs;
+    if (has('E', VT::kInt))
+      if (ParseErrc e = ms_to_ns('E', val('E').i, out.event_ns); e != ParseErrc::kOk) return e;
     events.clear();
     Event& ev = new_event(EventType::kQuote, id, out.event_ns);
     ev.payload.quote = qp;
@@ -954,8 +963,10 @@ struct BinanceParser::Impl {
     if (p.exec_type == ExecType::kRejected && p.reason == RejectReason::kNone) p.reason = RejectReason::kVenueOther;
     std::int64_t E = 0;
     if (ParseErrc e = need_int('E', E); e != ParseErrc::kOk) return e;
+    TimeNs e_ns = 0;
+    if (ParseErrc e = ms_to_ns('E', E, e_ns); e != ParseErrc::kOk) return e;
     events.clear();
-    Event& ev = new_event(EventType::kExecReport, id, E * kMsNs);
+    Event& ev = new_event(EventType::kExecReport, id, e_ns);
     ev.payload.exec = p;
     out.events = events;
     out.kind = MessageKind::kExecutionReport;
@@ -1051,7 +1062,7 @@ ParseErrc BinanceParser::parse(std::string_view message, Parsed& out, Instrument
     ++errors_;
     return error_.code;
   }
-  std::memcpy(impl_->padded.data(), message.data(), message.size());
+  if (!message.empty()) std::memcpy(impl_->padded.data(), message.data(), message.size());
   std::memset(impl_->padded.data() + message.size(), 0, kPadding);
   return parse_padded(impl_->padded.data(), message.size(), message.size() + kPadding, out, context);
 }

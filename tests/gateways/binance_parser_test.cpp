@@ -724,6 +724,10 @@ TEST_F(BinanceErrors, BadDecimalsUnknownSymbolsAndEvents) {
   msg = fails(R"({"e":"markPriceUpdate","E":1})", ParseErrc::kUnknownEvent);
   EXPECT_NE(msg.find("markPriceUpdate"), std::string::npos) << msg;
   fails(R"({"e":5})", ParseErrc::kWrongType);
+  msg = fails(R"({"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"1","q":"1","T":99999999999999999,"m":true})",
+              ParseErrc::kOutOfRange);
+  EXPECT_NE(msg.find("\"T\""), std::string::npos) << msg;
+  fails(R"({"e":"trade","E":1,"s":"BTCUSDT","t":1,"p":"1","q":"1","T":1.5,"m":true})", ParseErrc::kWrongType);
   fails(R"({"hello":"world"})", ParseErrc::kUnknownEvent);
   fails(R"({"subscriptionId":0,"event":{"e":"executionReport","s":"BTCUSDT","c":"1","S":"BUY","x":"REPLACED","X":"NEW"}})",
         ParseErrc::kMissingField);
