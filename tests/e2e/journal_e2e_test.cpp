@@ -231,7 +231,7 @@ TEST_F(JournalSession, LiveModeNeedsConfirmationAndAVenue) {
   const CommandResult confirmed = run("live --config " + config + " --confirm-live --events 10 --journal " + dir_);
   fs::remove(config);
   EXPECT_EQ(confirmed.exit_code, 2);
-  EXPECT_NE(confirmed.err.find("no real venue gateway"), std::string::npos) << confirmed.err;
+  EXPECT_NE(confirmed.err.find("needs a real venue"), std::string::npos) << confirmed.err;
 }
 
 TEST_F(JournalSession, ConfiguredInstrumentsAreTradedJournaledAndReplayed) {
