@@ -179,6 +179,7 @@ struct WsConn {
   void send(std::string message) {
     if (closing) return;
     if (outbox.size() >= max_backlog) {  // a client that does not read is dropped, as Binance does
+      outbox.clear();
       close();
       return;
     }
@@ -208,6 +209,7 @@ class BinanceVenue::Impl final : public Sink {
     stop();
     conns_.clear();
     acceptor_.reset();
+    replay_start_.reset();
     exchange_.reset();
     ioc_.reset();  // destroys the suspended coroutines while the io services still exist
   }

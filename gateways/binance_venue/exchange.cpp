@@ -257,7 +257,7 @@ Result<std::unique_ptr<Exchange>> Exchange::create(ExchangeConfig config, Sink& 
     s.tick_raw = 1'000'000;
     s.lot_raw = 100'000;
     s.min_notional_raw = kScale;
-    s.max_qty_raw = 900'000 * kScale;
+    s.max_qty_raw = 9'000 * kScale;  // max price × max qty stays inside int64 raw money
     for (const SymbolSpec& spec : kKnownSymbols) {
       if (name == spec.name) {
         s.tick_raw = spec.tick_raw;

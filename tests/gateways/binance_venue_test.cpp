@@ -687,6 +687,31 @@ TEST_F(VenueTest, WsApiUserDataExecutionReportsAfterFill) {
   EXPECT_EQ(str(ce.root["event"], "C"), "ws-2");
 }
 
+// The docs' signed WS-API request (wsapi-order-place-request-signed.json), sent verbatim at its
+// own timestamp: the sorted-params HMAC verifies and the order is accepted.
+TEST_F(VenueTest, WsApiDocsSignedOrderPlaceVerifies) {
+  const std::string path = kSamples + "wsapi-order-place-request-signed.json";
+  if (!std::filesystem::exists(path) || !std::filesystem::exists(kVectors)) GTEST_SKIP() << "absent: " << path;
+  const std::string request = slurp(path);
+  clock_ms_ = 1645423376532 + 50;  // within its recvWindow of 100 ms
+  start();
+  first_quote();
+  WsClient api(port_, "/ws-api/v3");
+  api.send(request);
+  auto m = api.read();
+  while (m && !m->starts_with("{\"id\":")) m = api.read();  // user data would come first
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->starts_with("{\"id\":\"4885f793-e5ad-4c3b-8f6c-55d891472b71\",\"status\":200,\"result\":{\"symbol\":\"BTCUSDT\","))
+      << *m;
+  // The same request 200 ms later is outside its recvWindow.
+  clock_ms_ += 200;
+  api.send(request);
+  m = api.read();
+  ASSERT_TRUE(m);
+  EXPECT_TRUE(m->starts_with("{\"id\":\"4885f793-e5ad-4c3b-8f6c-55d891472b71\",\"status\":400,\"error\":{\"code\":-1021,"))
+      << *m;
+}
+
 TEST_F(VenueTest, WsApiMalformedRequestsGetBinanceErrorsAndTheConnectionLives) {
   start();
   WsClient api(port_, "/ws-api/v3");
