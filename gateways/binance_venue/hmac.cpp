@@ -1,23 +1,12 @@
 #include "gateways/binance_venue/hmac.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include "gateways/binance/signing.hpp"
 
 namespace sequent::binance_venue {
 
 std::string hmac_sha256_hex(std::string_view secret, std::string_view payload) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(payload.data()), payload.size(), digest, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    out.push_back(kHex[digest[i] >> 4]);
-    out.push_back(kHex[digest[i] & 0x0F]);
-  }
-  return out;
+  // The gateway's signer: the venue checks signatures exactly as the gateway makes them.
+  return std::string(binance::hmac_sha256_hex(binance::Secret::from_string(secret), payload).view());
 }
 
 bool signature_equal(std::string_view expected_hex, std::string_view given) noexcept {

@@ -1,6 +1,6 @@
 // HMAC-SHA256 as Binance signs SIGNED requests: lower-case hex of HMAC-SHA256(secret, payload).
-// Cold path (one call per signed request), OpenSSL. A small local copy: the lead dedupes it with
-// the gateway's signer later.
+// Cold path (one call per signed request): a string-returning front of the gateway's signer
+// (gateways/binance/signing.hpp), plus the venue's constant-time comparison.
 #pragma once
 
 #include <string>
