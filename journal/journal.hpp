@@ -95,6 +95,9 @@ class JournalWriter {
   Seq durable_seq() const noexcept { return durable_seq_.load(std::memory_order_acquire); }
   // Any thread. Time of the last successful commit (steady clock ns), for stall detection.
   std::int64_t last_commit_steady_ns() const noexcept { return last_commit_ns_.load(std::memory_order_acquire); }
+  // Any thread. True when inputs up to last_appended wait to be committed and the writer has
+  // not committed anything for more than limit_ns (counted from open() until the first commit).
+  bool stalled(Seq last_appended, std::int64_t now_steady_ns, std::int64_t limit_ns) const noexcept;
   bool failed() const noexcept { return failed_.load(std::memory_order_acquire); }
   // Cold: the failure, once failed() (e.g. "journal commit at seq 18231: MDB_MAP_FULL ...").
   std::string error() const;

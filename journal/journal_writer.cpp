@@ -478,8 +478,16 @@ Result<std::unique_ptr<JournalWriter>> JournalWriter::open(const std::string& di
   const std::size_t batch = options.ring_capacity < kMaxBatchEvents ? options.ring_capacity : kMaxBatchEvents;
   im.input_batch.resize(batch);
   im.output_batch.resize(batch);
+  // The stall watchdog measures from here until the first commit: a writer that never manages
+  // one is as stalled as one that stopped.
+  writer->last_commit_ns_.store(steady_now_ns(), std::memory_order_release);
   im.thread = std::thread([&im] { im.run(); });
   return writer;
+}
+
+bool JournalWriter::stalled(Seq last_appended, std::int64_t now_steady_ns, std::int64_t limit_ns) const noexcept {
+  if (last_appended <= durable_seq()) return false;  // nothing waits: an idle writer is not stalled
+  return now_steady_ns - last_commit_steady_ns() > limit_ns;
 }
 
 bool JournalWriter::append(const Event& input) noexcept {

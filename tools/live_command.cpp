@@ -856,9 +856,7 @@ int run_live(const LiveOptions& options) {
       // wait, trips the kill switch (once) and is reported.
       const std::int64_t now_steady = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                           std::chrono::steady_clock::now().time_since_epoch()).count();
-      const bool lagging = sequencer.last_seq() > journal->durable_seq();
-      const std::int64_t last_commit = journal->last_commit_steady_ns();
-      const bool stalled = lagging && last_commit != 0 && now_steady - last_commit > cfg.stall_limit_ms * 1'000'000;
+      const bool stalled = journal->stalled(sequencer.last_seq(), now_steady, cfg.stall_limit_ms * 1'000'000);
       if (journal->failed() || stalled) {
         journal_alarm = true;
         trip_kill_switch.store(true, std::memory_order_release);

@@ -203,6 +203,31 @@ TEST(JournalWriter, DurableSeqReachesLastSeqAfterCloseAndNeverExceedsAppended) {
   EXPECT_FALSE((*w)->append(input_event(kCount + 1))) << "append after close is refused";
 }
 
+// The live engine's watchdog trips the kill switch on stalled(); the clock is passed in, so
+// every case is decided here without waiting.
+TEST(JournalWriter, StalledOnlyWhenInputsWaitLongerThanTheLimitSinceTheLastCommit) {
+  TempJournalDir dir;
+  WriterOptions options;
+  options.durability = Durability::kNone;
+  auto w = JournalWriter::open(dir.str(), test_meta(), options);
+  ASSERT_TRUE(w) << w.error().message;
+  const std::int64_t opened = (*w)->last_commit_steady_ns();
+  ASSERT_GT(opened, 0) << "open() starts the stall clock, so a writer that never commits is caught";
+  constexpr std::int64_t kLimit = 2'000'000'000;
+  EXPECT_FALSE((*w)->stalled(0, opened + 10 * kLimit, kLimit)) << "nothing appended: idle, not stalled";
+  EXPECT_TRUE((*w)->stalled(1, opened + kLimit + 1, kLimit)) << "seq 1 waiting since open, never committed";
+  EXPECT_FALSE((*w)->stalled(1, opened + kLimit, kLimit)) << "exactly at the limit is not past it";
+
+  for (Seq s = 1; s <= 10; ++s) ASSERT_TRUE((*w)->append(input_event(s)));
+  ASSERT_TRUE((*w)->close());
+  ASSERT_EQ((*w)->durable_seq(), 10u);
+  const std::int64_t committed = (*w)->last_commit_steady_ns();
+  EXPECT_GE(committed, opened);
+  EXPECT_FALSE((*w)->stalled(10, committed + 10 * kLimit, kLimit)) << "all durable: not stalled however long";
+  EXPECT_FALSE((*w)->stalled(11, committed + kLimit / 2, kLimit)) << "waiting, but the last commit is recent";
+  EXPECT_TRUE((*w)->stalled(11, committed + kLimit + 1, kLimit)) << "waiting, and no commit for longer than the limit";
+}
+
 TEST(JournalWriter, BatchDurabilityCommitsAndPublishesDurableSeq) {
   TempJournalDir dir;
   WriterOptions options;
