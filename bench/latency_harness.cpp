@@ -24,6 +24,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -71,6 +72,7 @@ struct RunResult {
   std::uint64_t inputs = 0, orders = 0, backpressure = 0;
   double achieved_rate = 0;
   Percentiles t2o, t2o_intent, stage_strategy, stage_risk, stage_core;
+  LatencyHistogram::Snapshot t2o_hist;  // for pooling repetitions (--console-compare)
 };
 
 InstrumentRegistry make_registry() {
@@ -140,7 +142,7 @@ struct ConsoleLoadResult {
 };
 
 RunResult run_one(const Config& cfg, double rate, double seconds, std::uint64_t seed, int console_clients = -1,
-                  ConsoleLoadResult* console_load = nullptr) {
+                  ConsoleLoadResult* console_load = nullptr, int console_cpu = -1) {
   static InstrumentRegistry registry = make_registry();
   CoreConfig cc;
   // A strategy that trades often enough to give thousands of tick-to-order samples per run.
@@ -211,6 +213,7 @@ RunResult run_one(const Config& cfg, double rate, double seconds, std::uint64_t 
     sc.symbols = {"BTCUSDT", "ETHUSDT"};
     sc.risk = cc.risk;
     sc.max_connections = static_cast<std::size_t>(console_clients) + 8;
+    sc.cpu = console_cpu;
     console::ConsoleHooks hooks;
     hooks.submit_admin = [&](const Event& e) { return admin_inputs.push(e); };
     hooks.readiness = [] { return console::Readiness{}; };
@@ -235,7 +238,12 @@ RunResult run_one(const Config& cfg, double rate, double seconds, std::uint64_t 
         client_io, R"({"op":"set_strategy_param","param":"order_qty","symbol":"BTCUSDT","value":"0.01"})",
         std::chrono::milliseconds(50));
     commander->start(server->bound_port());
-    client_thread = std::thread([&] { client_io.run(); });
+    client_thread = std::thread([&] {
+      std::string err;
+      (void)pin_current_thread(console_cpu, &err);  // the clients stand for remote users: keep them off the engine
+      name_current_thread("bench-clients");
+      client_io.run();
+    });
   }
 
   std::atomic<bool> stop{false};
@@ -278,6 +286,7 @@ RunResult run_one(const Config& cfg, double rate, double seconds, std::uint64_t 
   r.backpressure = pipeline.backpressure_waits();
   r.achieved_rate = static_cast<double>(r.inputs) / seconds;
   r.t2o = summarize(sink.t2o);
+  r.t2o_hist = sink.t2o.snapshot();
   r.t2o_intent = summarize(sink.t2o_intent);
   r.stage_strategy = summarize(probe.strategy);
   r.stage_risk = summarize(probe.risk);
@@ -370,6 +379,8 @@ int main(int argc, char** argv) {
   bool smoke = false;
   std::string only_topology, only_wait, only_journal;
   int console_clients = -1;
+  int compare_clients = -1, repeat = 5;
+  std::optional<int> console_cpu_arg;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -387,8 +398,11 @@ int main(int argc, char** argv) {
     else if (a == "--wait") only_wait = next();
     else if (a == "--journal") only_journal = next();
     else if (a == "--console-clients") console_clients = std::stoi(next());
+    else if (a == "--console-compare") compare_clients = std::stoi(next());
+    else if (a == "--repeat") repeat = std::stoi(next());
+    else if (a == "--console-cpu") console_cpu_arg = std::stoi(next());
     else {
-      std::fprintf(stderr, "latency_harness: unknown argument %s\nusage: latency_harness [--seconds S] [--rate N] [--json FILE] [--smoke] [--topology T] [--wait W] [--journal off|none|batch] [--console-clients N]\n", a.c_str());
+      std::fprintf(stderr, "latency_harness: unknown argument %s\nusage: latency_harness [--seconds S] [--rate N] [--json FILE] [--smoke] [--topology T] [--wait W] [--journal off|none|batch] [--console-clients N] [--console-compare N [--repeat R]] [--console-cpu C]\n", a.c_str());
       return 2;
     }
   }
@@ -417,6 +431,79 @@ int main(int argc, char** argv) {
               online_cpu_count(), rtt, load_before.c_str());
   std::printf("rate %.0f market events/s (Poisson arrivals), %.1f s per configuration, %zu configurations\n\n", rate, seconds,
               configs.size());
+  // The console's io thread and the bench clients go where the engine does not spin: the inline
+  // engine (ingest pinned to CPU 0) leaves CPU 1 free; fused uses both, so nothing is free.
+  auto console_cpu_for = [&](const Config& c) {
+    if (console_cpu_arg) return *console_cpu_arg;
+    return c.mode == PipelineMode::kInline && online_cpu_count() >= 2 ? 1 : -1;
+  };
+  if (compare_clients >= 0) {
+    // Issue 6's bound: t2o p99 with N clients and a commanding manager against the same run
+    // without a console, interleaved (the order alternates per repetition, so drift hits both
+    // arms) and pooled over the repetitions so the p99 rests on many orders.
+    if (configs.size() != 1) {
+      std::fprintf(stderr, "latency_harness: --console-compare needs exactly one configuration (give --topology, --wait and --journal)\n");
+      return 2;
+    }
+    const Config c = configs.front();
+    const int ccpu = console_cpu_for(c);
+    std::printf("console comparison: %s %s journal %s, %d clients + a manager, console cpu %d, %d repetitions\n\n",
+                std::string(to_string(c.mode)).c_str(), std::string(to_string(c.wait)).c_str(), name(c.journal), compare_clients, ccpu,
+                repeat);
+    LatencyHistogram::Snapshot pooled[2];
+    std::uint64_t orders[2] = {0, 0};
+    double delivered = 0;
+    std::uint64_t dropped = 0;
+    std::ostringstream runs_json;
+    std::uint64_t seed = 1;
+    for (int rep = 0; rep < repeat; ++rep) {
+      for (int k = 0; k < 2; ++k) {
+        const int arm = (rep % 2 == 0) ? k : 1 - k;  // 0 = no console, 1 = clients
+        ConsoleLoadResult load;
+        const RunResult r = run_one(c, rate, seconds, seed + static_cast<std::uint64_t>(rep), arm == 0 ? -1 : compare_clients,
+                                    &load, ccpu);
+        for (std::size_t b = 0; b < pooled[arm].counts.size(); ++b) pooled[arm].counts[b] += r.t2o_hist.counts[b];
+        pooled[arm].total += r.t2o_hist.total;
+        pooled[arm].max = std::max(pooled[arm].max, r.t2o_hist.max);
+        orders[arm] += r.orders;
+        if (arm == 1) {
+          delivered += static_cast<double>(load.delivered) / seconds;
+          dropped += load.dropped;
+        }
+        std::printf("rep %d %-12s orders %6" PRIu64 "  t2o us p50/p99/p99.9 %s/%s/%s", rep + 1, arm == 0 ? "no console" : "clients",
+                    r.orders, us(r.t2o.p50).c_str(), us(r.t2o.p99).c_str(), us(r.t2o.p999).c_str());
+        if (arm == 1) std::printf("  delivered %.0f msg/s, feed dropped %" PRIu64, static_cast<double>(load.delivered) / seconds, load.dropped);
+        std::printf("\n");
+        std::fflush(stdout);
+        runs_json << (runs_json.tellp() > 0 ? "," : "") << "{\"rep\":" << rep + 1 << ",\"console_clients\":" << (arm == 0 ? -1 : compare_clients)
+                  << ",\"orders\":" << r.orders << ",\"t2o\":" << json_percentiles(r.t2o)
+                  << ",\"delivered_per_s\":" << (arm == 1 ? static_cast<double>(load.delivered) / seconds : 0.0) << "}";
+      }
+    }
+    const double p99_without = static_cast<double>(pooled[0].percentile(0.99));
+    const double p99_with = static_cast<double>(pooled[1].percentile(0.99));
+    const double ratio = p99_without > 0 ? p99_with / p99_without : 0;
+    std::printf("\npooled over %d repetitions: no console %" PRIu64 " orders, t2o p50 %s p99 %s us; %d clients %" PRIu64
+                " orders, t2o p50 %s p99 %s us\n",
+                repeat, orders[0], us(pooled[0].percentile(0.5)).c_str(), us(pooled[0].percentile(0.99)).c_str(), compare_clients,
+                orders[1], us(pooled[1].percentile(0.5)).c_str(), us(pooled[1].percentile(0.99)).c_str());
+    std::printf("p99 with clients / without: %.2f (issue 6 bound: at most 1.20); console delivered %.0f messages/s on average, %" PRIu64
+                " feed updates dropped\n",
+                ratio, delivered / repeat, dropped);
+    const std::string load_after = loadavg();
+    std::printf("load after %s\n", load_after.c_str());
+    std::ofstream json(json_path);
+    json << "{\"machine\":{\"cpu\":\"" << cpu_model() << "\",\"cpus\":" << online_cpu_count() << ",\"core_to_core_rtt_p50_ns\":" << rtt
+         << ",\"load_before\":\"" << load_before << "\",\"load_after\":\"" << load_after << "\"},\"rate\":" << rate
+         << ",\"seconds\":" << seconds << ",\"console_compare\":{\"topology\":\"" << to_string(c.mode) << "\",\"wait\":\""
+         << to_string(c.wait) << "\",\"journal\":\"" << name(c.journal) << "\",\"clients\":" << compare_clients
+         << ",\"console_cpu\":" << ccpu << ",\"repeat\":" << repeat << ",\"p99_without_ns\":" << pooled[0].percentile(0.99)
+         << ",\"p99_with_ns\":" << pooled[1].percentile(0.99) << ",\"p50_without_ns\":" << pooled[0].percentile(0.5)
+         << ",\"p50_with_ns\":" << pooled[1].percentile(0.5) << ",\"p99_ratio\":" << ratio
+         << ",\"delivered_per_s\":" << delivered / repeat << ",\"runs\":[" << runs_json.str() << "]}}\n";
+    std::printf("JSON written to %s\n", json_path.c_str());
+    return 0;
+  }
   std::printf("%-9s %-10s %-7s %9s %7s | %-34s | %-34s | %-16s %-16s %-16s\n", "topology", "wait", "journal", "inputs/s", "orders",
               "t2o us p50/p90/p99/p99.9/max", "t2o from intent us p50/p99/p99.9", "strategy p50/p99", "risk p50/p99",
               "core p50/p99");
@@ -424,7 +511,7 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   for (const Config& c : configs) {
     ConsoleLoadResult load;
-    const RunResult r = run_one(c, rate, seconds, seed++, console_clients, &load);
+    const RunResult r = run_one(c, rate, seconds, seed++, console_clients, &load, console_cpu_for(c));
     if (console_clients >= 0)
       std::printf("console: %d clients, %.0f messages/s delivered, %" PRIu64 " commands sent, %" PRIu64
                   " replies, %" PRIu64 " feed updates dropped\n",

@@ -649,6 +649,7 @@ int run_live(const LiveOptions& options) {
     ccfg.rate_limit_per_s = cfg.console_settings.rate_limit_per_s;
     ccfg.max_connections = cfg.console_settings.max_connections;
     ccfg.max_backlog = cfg.console_settings.max_backlog;
+    ccfg.cpu = cfg.console_cpu;
     for (const UserConfig& u : cfg.users) ccfg.users.push_back(console::ConsoleUser{u.name, console_role(u.role), u.token_sha256});
     for (const Instrument& ins : cfg.registry->all()) ccfg.symbols.push_back(ins.symbol);
     ccfg.mode = cfg.mode == OperatingMode::kAdvisory ? "advisory" : (cfg.mode == OperatingMode::kLive ? "live" : "paper");

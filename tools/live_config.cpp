@@ -146,7 +146,7 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
                 "initial_equity", "max_gross_exposure", "max_open_orders", "max_orders_per_second", "max_orders_per_day",
                 "trading_day_start_utc", "daily_loss_limit", "max_drawdown", "cancel_on_halt", "flatten_on_halt",
                 "instrument"}},
-      {"threads", {"sequencer", "venue", "core", "strategy", "risk", "router"}},
+      {"threads", {"sequencer", "venue", "core", "strategy", "risk", "router", "console"}},
       {"console", {"address", "enabled", "tls_cert", "tls_key", "max_frame_bytes", "rate_limit_per_s", "max_connections",
                    "max_backlog"}},
       {"journal", {"enabled", "dir", "durability", "gate_orders", "checkpoint_every", "stall_limit_ms"}},
@@ -496,6 +496,7 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
   SEQUENT_TRY(r.integer("threads.strategy", cfg.pipeline.strategy_cpu, -1, cpus));
   SEQUENT_TRY(r.integer("threads.risk", cfg.pipeline.risk_cpu, -1, cpus));
   SEQUENT_TRY(r.integer("threads.router", cfg.pipeline.router_cpu, -1, cpus));
+  SEQUENT_TRY(r.integer("threads.console", cfg.console_cpu, -1, cpus));
   SEQUENT_TRY(r.string("console.address", cfg.console));
   if (const toml::node* n = r.node("console.enabled")) {
     if (!n->is_boolean()) return config_error(path, n, "console.enabled", "expected true or false");
@@ -587,7 +588,7 @@ std::string resolved_config_text(const LiveConfig& cfg) {
   for (const StrategySlotConfig& slot : s.slots)
     o << cfg.registry->at(slot.instrument).symbol << " = \"" << to_string(slot.order_qty) << "\"\n";
   o << "\n[threads]\nsequencer = " << cfg.sequencer_cpu << "\nvenue = " << cfg.venue_cpu << "\ncore = " << cfg.pipeline.core_cpu
-    << "\nstrategy = " << cfg.pipeline.strategy_cpu << "\nrisk = " << cfg.pipeline.risk_cpu << "\nrouter = " << cfg.pipeline.router_cpu
+    << "\nstrategy = " << cfg.pipeline.strategy_cpu << "\nrisk = " << cfg.pipeline.risk_cpu << "\nrouter = " << cfg.pipeline.router_cpu << "\nconsole = " << cfg.console_cpu
     << "\n\n[console]\naddress = \"" << cfg.console << "\"\nenabled = " << (cfg.console_settings.enabled ? "true" : "false")
     << "\nmax_frame_bytes = " << cfg.console_settings.max_frame_bytes << "\nrate_limit_per_s = " << cfg.console_settings.rate_limit_per_s
     << "\nmax_connections = " << cfg.console_settings.max_connections << "\nmax_backlog = " << cfg.console_settings.max_backlog << "\n";

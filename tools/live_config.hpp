@@ -64,6 +64,7 @@ struct LiveConfig {
   double events_per_second = 1000;  // simulated market, all instruments
   int sequencer_cpu = -1;           // fused/threaded: the ingest + sequencer thread
   int venue_cpu = -1;               // fused/threaded: the simulated exchange thread
+  int console_cpu = -1;             // the console server's io thread
   std::string console = "127.0.0.1:8080";
   ConsoleSettings console_settings;
   VenueSettings venue;

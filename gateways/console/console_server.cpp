@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "engine/thread_affinity.hpp"
 #include "gateways/console/client_queue.hpp"
 #include "gateways/system_clock.hpp"
 
@@ -172,7 +173,12 @@ class ConsoleServer::Impl {
 
   Status open();
   void run_thread() {
-    thread_ = std::thread([this] { io_.run(); });
+    thread_ = std::thread([this] {
+      std::string ignored;  // start() checked the cpu exists
+      (void)pin_current_thread(config_.cpu, &ignored);
+      name_current_thread("console-io");
+      io_.run();
+    });
   }
   void stop();
 
@@ -965,6 +971,11 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleServerConfig 
       !(config.rate_limit_per_s > 0)) {
     return Error{ErrorCode::kInvalidArgument,
                  "console: max_backlog, max_connections, max_frame_bytes and rate_limit_per_s must be positive"};
+  }
+  if (config.cpu >= online_cpu_count()) {
+    return Error{ErrorCode::kInvalidArgument, "console: threads.console = " + std::to_string(config.cpu) +
+                                                  ": cpu does not exist (" + std::to_string(online_cpu_count()) +
+                                                  " online)"};
   }
   auto tokens = TokenTable::make(config.users);
   if (!tokens) return tokens.error();

@@ -48,6 +48,9 @@ struct ConsoleServerConfig {
   std::chrono::milliseconds command_timeout{5000};
   std::chrono::milliseconds feed_poll_interval{1};
   std::chrono::milliseconds latency_interval{1000};
+  // CPU for the io thread (-1 = not pinned). Give it a core the engine's threads do not spin on,
+  // so serving clients never preempts the hot path.
+  int cpu = -1;
 };
 
 struct Readiness {

@@ -113,6 +113,21 @@ TEST(LiveCommand, ConfigErrorsNameFileLineAndKey) {
   EXPECT_NE(r.err.find(path + ":5: strategy.fast"), std::string::npos) << r.err;
 }
 
+TEST(LiveCommand, ConsoleCpuThatDoesNotExistExitsTwoNamingTheKey) {
+  const std::string path = ::testing::TempDir() + "console_cpu_" + std::to_string(::getpid()) + ".toml";
+  FILE* f = std::fopen(path.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("[threads]\nconsole = 1000\n", f);
+  std::fclose(f);
+  const RunResult checked = run("check-config " + path);
+  EXPECT_EQ(checked.exit_code, 0) << checked.err;
+  EXPECT_NE(checked.out.find("console = 1000"), std::string::npos) << "the resolved config shows the key:\n" << checked.out;
+  const RunResult r = run("live --config " + path + " --console 127.0.0.1:0 --duration 1");
+  std::remove(path.c_str());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("threads.console = 1000: cpu does not exist"), std::string::npos) << r.err;
+}
+
 TEST(CheckConfig, PrintsTheResolvedConfigurationAndRoundTrips) {
   const RunResult r = run("check-config config/paper.toml");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -1,6 +1,8 @@
 // The console server end to end, in process: a Beast WebSocket client against a server on
 // 127.0.0.1:0 fed by a synthetic console feed. Waits are on replies and conditions, bounded only
 // as a failure bound (no sleeps as synchronisation).
+#include <filesystem>
+#include <fstream>
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -8,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/thread_affinity.hpp"
 #include "gateways/console/console_server.hpp"
 #include "tests/gateways/console_test_client.hpp"
 
@@ -158,6 +161,34 @@ TEST_F(ConsoleServerTest, BindFailureNamesTheAddress) {
   s = ConsoleServer::start(c, {}, other);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("nowhere"), std::string::npos);
+}
+
+// The io thread can be kept off the engine's cores: it runs on the configured CPU only, and a
+// CPU that does not exist is refused at start with the key that names it.
+TEST_F(ConsoleServerTest, IoThreadIsPinnedToTheConfiguredCpu) {
+  ConsoleServerConfig c = base_config();
+  c.cpu = online_cpu_count();
+  SpscRing<ConsoleUpdate> other(16);
+  auto bad = ConsoleServer::start(c, {}, other);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("threads.console"), std::string::npos) << bad.error().message;
+
+  c.cpu = online_cpu_count() - 1;
+  start(c);
+  auto r = http_get(port_, "/healthz");  // answered by the io thread, so it is running
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  std::string allowed;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name != "console-io") continue;
+    std::ifstream status(task.path() / "status");
+    for (std::string line; std::getline(status, line);)
+      if (line.rfind("Cpus_allowed_list:", 0) == 0) allowed = line.substr(line.find_first_not_of(" \t", 18));
+  }
+  EXPECT_EQ(allowed, std::to_string(c.cpu)) << "the console-io thread should be allowed on cpu " << c.cpu << " only";
 }
 
 TEST_F(ConsoleServerTest, HttpEndpoints) {
