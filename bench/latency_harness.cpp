@@ -240,7 +240,10 @@ RunResult run_one(const Config& cfg, double rate, double seconds, std::uint64_t 
     commander->start(server->bound_port());
     client_thread = std::thread([&] {
       std::string err;
-      (void)pin_current_thread(console_cpu, &err);  // the clients stand for remote users: keep them off the engine
+      // The clients stand for remote users, on other machines in a deployment: keep them off the
+      // engine's CPU and behind it in the scheduler.
+      (void)pin_current_thread(console_cpu, &err);
+      (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 19);
       name_current_thread("bench-clients");
       client_io.run();
     });

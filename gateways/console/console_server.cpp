@@ -8,6 +8,9 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -177,6 +180,7 @@ class ConsoleServer::Impl {
       std::string ignored;  // start() checked the cpu exists
       (void)pin_current_thread(config_.cpu, &ignored);
       name_current_thread("console-io");
+      if (config_.nice > 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), config_.nice);
       io_.run();
     });
   }
@@ -971,6 +975,9 @@ Result<std::unique_ptr<ConsoleServer>> ConsoleServer::start(ConsoleServerConfig 
       !(config.rate_limit_per_s > 0)) {
     return Error{ErrorCode::kInvalidArgument,
                  "console: max_backlog, max_connections, max_frame_bytes and rate_limit_per_s must be positive"};
+  }
+  if (config.nice < 0 || config.nice > 19) {
+    return Error{ErrorCode::kInvalidArgument, "console: nice = " + std::to_string(config.nice) + ": must be 0..19"};
   }
   if (config.cpu >= online_cpu_count()) {
     return Error{ErrorCode::kInvalidArgument, "console: threads.console = " + std::to_string(config.cpu) +

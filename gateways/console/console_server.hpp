@@ -51,6 +51,10 @@ struct ConsoleServerConfig {
   // CPU for the io thread (-1 = not pinned). Give it a core the engine's threads do not spin on,
   // so serving clients never preempts the hot path.
   int cpu = -1;
+  // Scheduling niceness of the io thread (0..19; higher yields sooner). The console is never
+  // urgent next to the engine: when they compete for a CPU the kernel favours the engine, and the
+  // console's conflated channels absorb the delay. Commands still get a fair, smaller share.
+  int nice = 10;
 };
 
 struct Readiness {

@@ -3,6 +3,7 @@
 // as a failure bound (no sleeps as synchronisation).
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -163,9 +164,9 @@ TEST_F(ConsoleServerTest, BindFailureNamesTheAddress) {
   EXPECT_NE(s.error().message.find("nowhere"), std::string::npos);
 }
 
-// The io thread can be kept off the engine's cores: it runs on the configured CPU only, and a
-// CPU that does not exist is refused at start with the key that names it.
-TEST_F(ConsoleServerTest, IoThreadIsPinnedToTheConfiguredCpu) {
+// The io thread can be kept off the engine's cores: it runs on the configured CPU only (a CPU
+// that does not exist is refused at start with the key that names it), at a lower priority.
+TEST_F(ConsoleServerTest, IoThreadIsPinnedToTheConfiguredCpuAndYieldsToTheEngine) {
   ConsoleServerConfig c = base_config();
   c.cpu = online_cpu_count();
   SpscRing<ConsoleUpdate> other(16);
@@ -178,17 +179,26 @@ TEST_F(ConsoleServerTest, IoThreadIsPinnedToTheConfiguredCpu) {
   auto r = http_get(port_, "/healthz");  // answered by the io thread, so it is running
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 200);
-  std::string allowed;
+  std::string allowed, nice;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
     std::ifstream comm(task.path() / "comm");
     std::string name;
     std::getline(comm, name);
     if (name != "console-io") continue;
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    std::istringstream fields(line.substr(line.rfind(')') + 2));  // after "pid (comm) "
+    std::string field;
+    for (int i = 3; i <= 19 && fields >> field; ++i) {
+      if (i == 19) nice = field;  // field 19 of /proc/[tid]/stat: nice
+    }
     std::ifstream status(task.path() / "status");
-    for (std::string line; std::getline(status, line);)
-      if (line.rfind("Cpus_allowed_list:", 0) == 0) allowed = line.substr(line.find_first_not_of(" \t", 18));
+    for (std::string row; std::getline(status, row);)
+      if (row.rfind("Cpus_allowed_list:", 0) == 0) allowed = row.substr(row.find_first_not_of(" \t", 18));
   }
   EXPECT_EQ(allowed, std::to_string(c.cpu)) << "the console-io thread should be allowed on cpu " << c.cpu << " only";
+  EXPECT_EQ(nice, "10") << "the io thread yields to the engine by default (nice 10)";
 }
 
 TEST_F(ConsoleServerTest, HttpEndpoints) {
