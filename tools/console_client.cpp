@@ -1,5 +1,7 @@
 #include "tools/console_client.hpp"
 
+#include "gateways/console/console_request.hpp"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -146,50 +148,38 @@ const OpSpec* find_op(std::string_view name) {
   return nullptr;
 }
 
+// The names come from the server's own tables (gateways/console/console_request), so the client
+// cannot offer a channel, limit or parameter the server does not know, nor miss a new one.
 const std::vector<std::string_view>& channel_names() {
-  static const std::vector<std::string_view> kChannels = {"status", "positions", "orders", "fills",
-                                                          "risk",   "alerts",    "latency"};
+  static const std::vector<std::string_view> kChannels = [] {
+    std::vector<std::string_view> v;
+    for (std::size_t i = 0; i < ::sequent::console::kConsoleChannelCount; ++i) v.push_back(::sequent::console::to_string(static_cast<::sequent::console::ConsoleChannel>(i)));
+    return v;
+  }();
   return kChannels;
 }
 
 const std::vector<std::string_view>& limit_names() {
-  static const std::vector<std::string_view> kLimits = {
-      "max_order_qty",     "max_order_notional",    "max_position_qty", "max_position_notional",
-      "price_band_bps",    "max_open_orders",       "max_orders_per_second", "max_orders_per_day",
-      "daily_loss_limit",  "max_drawdown_bps",      "max_gross_exposure_bps"};
+  static const std::vector<std::string_view> kLimits = [] {
+    std::vector<std::string_view> v;
+    for (std::uint8_t i = 1; i <= kRiskLimitIdMax; ++i) v.push_back(::sequent::console::to_string(static_cast<RiskLimitId>(i)));
+    return v;
+  }();
   return kLimits;
 }
 
 const std::vector<std::string_view>& param_names() {
-  static const std::vector<std::string_view> kParams = {"order_qty"};
+  static const std::vector<std::string_view> kParams = [] {
+    std::vector<std::string_view> v;
+    for (std::uint8_t i = 1; i <= kStrategyParamIdMax; ++i) v.push_back(::sequent::console::to_string(static_cast<StrategyParamId>(i)));
+    return v;
+  }();
   return kParams;
 }
 
 std::string json_quote(std::string_view text) {
   std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", static_cast<unsigned>(c));
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
+  ::sequent::console::append_json_string(out, text);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // The console client's command syntax, URL, reply classification and completion
 // (tools/console_client.hpp; protocol: docs/console-protocol.md).
+#include "gateways/console/console_request.hpp"
 #include "tools/console_client.hpp"
 
 #include <gtest/gtest.h>
@@ -87,6 +88,35 @@ TEST(ConsoleRequest, CommandsBecomeProtocolJson) {
   r = build_request({"kill_switch", "reason=say \"no\"\n"}, 9);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->json, R"({"op":"kill_switch","id":9,"reason":"say \"no\"\n"})");
+}
+
+// The client's command table and the server's parser must agree: every op the server knows has a
+// client command, and what the client builds for each one the server parses as that op.
+TEST(ConsoleRequest, EveryServerOpHasAClientCommandTheServerAccepts) {
+  for (std::size_t i = 0; i < ::sequent::console::kConsoleOpCount; ++i) {
+    const std::string_view name = ::sequent::console::to_string(static_cast<::sequent::console::ConsoleOp>(i));
+    const OpSpec* op = find_op(name);
+    ASSERT_NE(op, nullptr) << "the server's op '" << name << "' has no client command";
+    std::vector<std::string> words{std::string(name)};
+    if (op->positionals != 0) words.emplace_back("status");
+    for (std::string_view key : op->keys) {
+      if (key == "token") words.emplace_back("token=t");
+      else if (key == "reason") words.emplace_back("reason=test");
+      else if (key == "symbol") words.emplace_back("symbol=BTCUSDT");
+      else if (key == "limit") words.emplace_back("limit=max_order_qty");
+      else if (key == "param") words.emplace_back("param=order_qty");
+      else if (key == "value") words.emplace_back("value=1");
+    }
+    auto r = build_request(words, 1);
+    ASSERT_TRUE(r.ok()) << name << ": " << r.error().message;
+    const auto parsed = ::sequent::console::parse_console_request(r->json);
+    EXPECT_TRUE(parsed.ok()) << name << ": " << r->json << ": " << (parsed.error ? parsed.error->message : "");
+    ASSERT_TRUE(parsed.request.op.has_value()) << r->json;
+    EXPECT_EQ(*parsed.request.op, static_cast<::sequent::console::ConsoleOp>(i)) << r->json;
+  }
+  EXPECT_EQ(op_specs().size(), ::sequent::console::kConsoleOpCount) << "the client offers an op the server does not know";
+  EXPECT_EQ(limit_names().size(), kRiskLimitIdMax);
+  EXPECT_EQ(channel_names().size(), ::sequent::console::kConsoleChannelCount);
 }
 
 TEST(ConsoleRequest, UsageErrorsNameTheWord) {
