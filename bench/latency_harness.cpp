@@ -141,6 +141,8 @@ struct ConsoleLoadResult {
   std::uint64_t delivered = 0, commands = 0, replies = 0, dropped = 0;
 };
 
+int g_spins = -1;  // --spins: pause-spins before a stage thread yields (-1 = the default)
+
 RunResult run_one(const Config& cfg, double rate, double seconds, std::uint64_t seed, int console_clients = -1,
                   ConsoleLoadResult* console_load = nullptr, int console_cpu = -1) {
   static InstrumentRegistry registry = make_registry();
@@ -181,6 +183,7 @@ RunResult run_one(const Config& cfg, double rate, double seconds, std::uint64_t 
   PipelineOptions po;
   po.mode = cfg.mode;
   po.wait = cfg.wait;
+  if (g_spins >= 0) po.wait_params.spins = static_cast<std::uint32_t>(g_spins);
   po.probe = &probe;
   const bool two_cpus = online_cpu_count() >= 2;
   if (cfg.mode == PipelineMode::kFused && two_cpus) po.core_cpu = 1;
@@ -404,8 +407,9 @@ int main(int argc, char** argv) {
     else if (a == "--console-compare") compare_clients = std::stoi(next());
     else if (a == "--repeat") repeat = std::stoi(next());
     else if (a == "--console-cpu") console_cpu_arg = std::stoi(next());
+    else if (a == "--spins") g_spins = std::stoi(next());
     else {
-      std::fprintf(stderr, "latency_harness: unknown argument %s\nusage: latency_harness [--seconds S] [--rate N] [--json FILE] [--smoke] [--topology T] [--wait W] [--journal off|none|batch] [--console-clients N] [--console-compare N [--repeat R]] [--console-cpu C]\n", a.c_str());
+      std::fprintf(stderr, "latency_harness: unknown argument %s\nusage: latency_harness [--seconds S] [--rate N] [--json FILE] [--smoke] [--topology T] [--wait W] [--journal off|none|batch] [--console-clients N] [--console-compare N [--repeat R]] [--console-cpu C] [--spins N]\n", a.c_str());
       return 2;
     }
   }
