@@ -833,6 +833,22 @@ std::string resolved_config_text(const LiveConfig& cfg) {
     o << "max_gross_exposure = \"" << to_string(Money::from_raw(risk.max_gross_exposure_bps * 10'000)) << "\"\n";
   if (risk.daily_loss_limit.is_positive()) o << "daily_loss_limit = \"" << to_string(risk.daily_loss_limit) << "\"\n";
   if (risk.max_drawdown_bps > 0) o << "max_drawdown = \"" << to_string(Money::from_raw(risk.max_drawdown_bps * 10'000)) << "\"\n";
+  // The common limits (risk's defaults, part of its state hash) where every instrument's own
+  // limit is within them, so reading this text back gives the same defaults and the same hash.
+  {
+    const InstrumentRiskLimits& d = risk.default_limits;
+    auto within = [&](auto field) {
+      if (!(d.*field).is_positive()) return false;
+      for (const InstrumentRiskLimits& l : risk.per_instrument)
+        if (!(l.*field).is_positive() || (l.*field) > (d.*field)) return false;
+      return true;
+    };
+    if (within(&InstrumentRiskLimits::max_order_qty)) o << "max_order_qty = \"" << to_string(d.max_order_qty) << "\"\n";
+    if (within(&InstrumentRiskLimits::max_order_notional)) o << "max_order_notional = \"" << to_string(d.max_order_notional) << "\"\n";
+    if (within(&InstrumentRiskLimits::max_position_qty)) o << "max_position_qty = \"" << to_string(d.max_position_qty) << "\"\n";
+    if (within(&InstrumentRiskLimits::max_position_notional))
+      o << "max_position_notional = \"" << to_string(d.max_position_notional) << "\"\n";
+  }
   if (risk.max_open_orders > 0) o << "max_open_orders = " << risk.max_open_orders << "\n";
   if (risk.max_orders_per_second > 0) o << "max_orders_per_second = " << risk.max_orders_per_second << "\n";
   if (risk.max_orders_per_day > 0) o << "max_orders_per_day = " << risk.max_orders_per_day << "\n";
