@@ -256,6 +256,37 @@ TEST(PipelineDeterminism, TwoStrategiesAgreeAcrossTopologiesAndSnapshots) {
     if (e.type() == EventType::kOrderNew && e.payload.order.strategy_id <= 2) ++by_strategy[e.payload.order.strategy_id];
   ASSERT_GT(by_strategy[1], 5u);
   ASSERT_GT(by_strategy[2], 5u);
+  // Strategy 2's own daily loss limit trips; until the session's kill switch (and the resume
+  // that re-arms every breaker) only strategy 2 is held at reduce-only (sma_cross only buys from
+  // flat, so it sends no buy), while strategy 1 keeps trading.
+  Seq trip = 0;
+  for (const Event& e : reference.outputs)
+    if (trip == 0 && e.type() == EventType::kAdmin && e.payload.admin.command == AdminCommand::kStrategyHalt) {
+      EXPECT_EQ(e.payload.admin.strategy_id, 2u);
+      trip = e.seq();
+    }
+  ASSERT_NE(trip, 0u) << "the per-strategy breaker should trip in this session";
+  Seq window_end = ~Seq{0};
+  for (const Event& e : input)
+    if (e.type() == EventType::kAdmin && e.seq() > trip && e.seq() < window_end) window_end = e.seq();
+  std::size_t after[3] = {}, halted_denials = 0, trips_in_window = 0;
+  for (const Event& e : reference.outputs) {
+    if (e.seq() <= trip || e.seq() >= window_end) continue;
+    if (e.type() == EventType::kAdmin && e.payload.admin.command == AdminCommand::kStrategyHalt) ++trips_in_window;
+    if (e.type() == EventType::kOrderNew && e.payload.order.strategy_id <= 2) {
+      ++after[e.payload.order.strategy_id];
+      if (e.payload.order.strategy_id == 2) {
+        EXPECT_EQ(e.payload.order.side, Side::kSell) << "reduce-only";
+      }
+    }
+    if (e.type() == EventType::kOrderDenied && e.payload.order.reason == RejectReason::kRiskStrategyHalted) {
+      EXPECT_EQ(e.payload.order.strategy_id, 2u);
+      ++halted_denials;
+    }
+  }
+  EXPECT_EQ(trips_in_window, 0u) << "announced once until re-armed";
+  EXPECT_GT(after[1], 0u) << "strategy 1 trades on after strategy 2's trip";
+  EXPECT_GT(halted_denials, 0u);
   for (PipelineMode mode : {PipelineMode::kFused, PipelineMode::kThreaded}) {
     const RunResult r = run(f, input, mode, WaitKind::kSpinYield, 8);
     EXPECT_EQ(r.hash, reference.hash) << to_string(mode);
