@@ -70,6 +70,11 @@ static Result<replay::BacktestOptions> to_backtest_options(const BacktestCommand
       return Error{ErrorCode::kInvalidArgument, "--config " + options.config +
                                                     ": [[strategies]] configures several strategies for `sequent live`; a backtest runs "
                                                     "the one --strategy names (use a [strategy] file, or none)"};
+    for (const StrategyRiskLimits& l : cfg.core.risk.per_strategy)
+      if (l.any())
+        return Error{ErrorCode::kInvalidArgument, "--config " + options.config +
+                                                      ": [risk.strategy.NAME] limits are for `sequent live` with several strategies; a "
+                                                      "backtest runs one strategy: put its limits in [risk]"};
     o.risk = cfg.core.risk;
   }
   return o;
