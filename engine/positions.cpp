@@ -87,6 +87,10 @@ void StrategyPositions::archive(StateArchive& a) noexcept {
   a.tag("books");
   a.expect_count(books_.size());
   for (Position& p : books_) p.archive(a);
+  for (Mark& m : marks_) {
+    a.fixed(m.last);
+    a.u32(m.used);
+  }
 }
 
 }  // namespace sequent

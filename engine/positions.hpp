@@ -7,7 +7,9 @@
 // the last trade price seen. Owned by the router stage's thread.
 #pragma once
 
+#include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "engine/fixed_point.hpp"
@@ -49,14 +51,27 @@ class Position {
 class StrategyPositions {
  public:
   explicit StrategyPositions(std::size_t instruments)
-      : instruments_(instruments), books_(instruments * kStrategyBooks) {}
+      : instruments_(instruments), books_(instruments * kStrategyBooks), marks_(instruments) {}
 
   void apply_fill(StrategyId strategy, InstrumentId id, Side side, Price price, Qty qty, Money fee) noexcept {
-    if (id < instruments_) books_[book_of(strategy) * instruments_ + id].apply_fill(side, price, qty, fee);
+    if (id >= instruments_) return;
+    const std::size_t b = book_of(strategy);
+    Mark& m = marks_[id];
+    Position& p = books_[b * instruments_ + id];
+    if (((m.used >> b) & 1u) == 0) {  // first fill of this book: it starts at the instrument's mark
+      m.used |= 1u << b;
+      p.mark(m.last);
+    }
+    p.apply_fill(side, price, qty, fee);
   }
+  // Marks the instrument's books that ever had a fill (a trade touches one book per strategy
+  // trading the instrument, not every book).
   void mark(InstrumentId id, Price last) noexcept {
     if (id >= instruments_) return;
-    for (std::size_t b = 0; b < kStrategyBooks; ++b) books_[b * instruments_ + id].mark(last);
+    Mark& m = marks_[id];
+    m.last = last;
+    for (std::uint32_t u = m.used; u != 0; u &= u - 1)
+      books_[static_cast<std::size_t>(std::countr_zero(u)) * instruments_ + id].mark(last);
   }
   // The strategy's position in one instrument (an id out of range reads the system book).
   const Position& at(StrategyId strategy, InstrumentId id) const noexcept {
@@ -73,8 +88,13 @@ class StrategyPositions {
   void archive(StateArchive& a) noexcept;
 
  private:
+  struct Mark {
+    Price last;              // the instrument's last trade
+    std::uint32_t used = 0;  // bit per book that has had a fill
+  };
   std::size_t instruments_;
   std::vector<Position> books_;  // [book × instruments + instrument]
+  std::vector<Mark> marks_;      // by instrument
 };
 
 }  // namespace sequent

@@ -240,7 +240,7 @@ void StrategyStage::run_bar(Slot& slot, const Bar& bar, const Event& origin) noe
 }
 
 void StrategyStage::emit_signals(Slot& slot, const Event& origin) noexcept {
-  if (!enabled_ || !slot.enabled || !instances_[slot.sid - 1].enabled) return;
+  if (signals_.size() == 0 || !enabled_ || !slot.enabled || !instances_[slot.sid - 1].enabled) return;
   std::uint8_t& numbered = out_per_strategy_[slot.sid - 1];
   for (std::size_t i = 0; i < signals_.size() && out_count_ < kMaxOut && numbered < kMaxPerStrategy; ++i) {
     const Signal& s = signals_[i];
