@@ -92,8 +92,9 @@ void BM_MacdStrategy_OnBar(benchmark::State& state) {
 }
 BENCHMARK(BM_MacdStrategy_OnBar);
 
-// The full pre-trade check with every limit on, while the stage holds `range(0)` open orders.
-void BM_Risk_FullCheck(benchmark::State& state) {
+// The full pre-trade check with every limit on, while the stage holds `range(0)` open orders;
+// with `strategy_limits`, every per-strategy limit of the order's strategy is on as well.
+void risk_full_check(benchmark::State& state, bool strategy_limits) {
   static auto registry = make_registry();
   RiskConfig config;
   config.default_limits = InstrumentRiskLimits::order_limits(Qty::from_units(100), Money::from_units(10'000'000));
@@ -106,6 +107,15 @@ void BM_Risk_FullCheck(benchmark::State& state) {
   config.max_orders_per_second = 1'000'000;
   config.max_orders_per_day = 100'000'000;
   config.open_order_capacity = 200'000;
+  if (strategy_limits) {
+    StrategyRiskLimits& l = config.per_strategy[1];
+    l.max_order_qty = Qty::from_units(50);
+    l.max_order_notional = Money::from_units(5'000'000);
+    l.max_position_qty = Qty::from_units(500'000);
+    l.max_position_notional = Money::from_units(800'000'000);
+    l.max_open_orders = 1'000'000;
+    l.daily_loss_limit = Money::from_units(1'000'000);
+  }
   RiskStage risk(registry, config);
   Event trade = make_event(EventType::kTrade, Source::kSimMarket, 0, 0);
   trade.payload.trade.price = Price::from_units(100'000);
@@ -116,6 +126,7 @@ void BM_Risk_FullCheck(benchmark::State& state) {
   intent.payload.order.order_type = OrderType::kLimit;
   intent.payload.order.side = Side::kBuy;
   intent.payload.order.price = Price::from_units(99'000);
+  intent.payload.order.strategy_id = 1;
   for (std::int64_t i = 0; i < state.range(0); ++i) {
     Event open = intent;
     open.header.seq = static_cast<Seq>(i + 1);
@@ -130,7 +141,10 @@ void BM_Risk_FullCheck(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
+void BM_Risk_FullCheck(benchmark::State& state) { risk_full_check(state, false); }
 BENCHMARK(BM_Risk_FullCheck)->Arg(0)->Arg(100'000);
+void BM_Risk_FullCheckWithStrategyLimits(benchmark::State& state) { risk_full_check(state, true); }
+BENCHMARK(BM_Risk_FullCheckWithStrategyLimits)->Arg(0)->Arg(100'000);
 
 void BM_OrderTable_InsertFindErase(benchmark::State& state) {
   OrderTable table(4096);

@@ -158,12 +158,14 @@ void ConsolePublisher::on_admin(const Event& e, const RouterStage& router) noexc
       if (e.header.source == Source::kInternal) breaker_ = a.arg_code;
       break;
     case AdminCommand::kResume:
+      if (a.strategy_id != 0) break;  // scoped to one strategy: the account's halt is untouched
       halted_.store(false, std::memory_order_relaxed);
       breaker_ = 0;
       break;
     case AdminCommand::kStrategyStart:
     case AdminCommand::kStrategyStop:
-      if (e.instrument() == kNoInstrument) strategies_enabled_ = a.command == AdminCommand::kStrategyStart;
+      if (e.instrument() == kNoInstrument && a.strategy_id == 0)
+        strategies_enabled_ = a.command == AdminCommand::kStrategyStart;
       break;
     case AdminCommand::kSetRiskLimit:
       changed = static_cast<RiskLimitId>(a.arg_code);
@@ -174,7 +176,8 @@ void ConsolePublisher::on_admin(const Event& e, const RouterStage& router) noexc
   publish_status(e, router);
   if (a.command != AdminCommand::kDenied)
     publish_risk(e.seq(), changed, e.instrument(), changed == RiskLimitId::kNone ? 0 : a.arg_value, RejectReason::kNone);
-  if (a.command == AdminCommand::kKillSwitch || a.command == AdminCommand::kCancelAll || a.command == AdminCommand::kFlatten)
+  if (a.command == AdminCommand::kKillSwitch || a.command == AdminCommand::kCancelAll || a.command == AdminCommand::kFlatten ||
+      a.command == AdminCommand::kStrategyHalt)
     publish_open_orders(e.seq(), router);
 }
 

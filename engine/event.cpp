@@ -127,6 +127,12 @@ std::string_view to_string(RejectReason r) noexcept {
     case RejectReason::kRiskTickSize: return "risk_tick_size";
     case RejectReason::kRiskBreakerTripped: return "risk_breaker_tripped";
     case RejectReason::kAdvisoryMode: return "advisory_mode";
+    case RejectReason::kRiskStrategyMaxOrderQty: return "risk_strategy_max_order_qty";
+    case RejectReason::kRiskStrategyMaxOrderNotional: return "risk_strategy_max_order_notional";
+    case RejectReason::kRiskStrategyMaxPositionQty: return "risk_strategy_max_position_qty";
+    case RejectReason::kRiskStrategyMaxPositionNotional: return "risk_strategy_max_position_notional";
+    case RejectReason::kRiskStrategyMaxOpenOrders: return "risk_strategy_max_open_orders";
+    case RejectReason::kRiskStrategyHalted: return "risk_strategy_halted";
     case RejectReason::kVenueUnknownInstrument: return "venue_unknown_instrument";
     case RejectReason::kVenueInvalidQuantity: return "venue_invalid_quantity";
     case RejectReason::kVenueInvalidPrice: return "venue_invalid_price";
@@ -160,6 +166,7 @@ std::string_view to_string(AdminCommand c) noexcept {
     case AdminCommand::kSetStrategyParam: return "set_strategy_param";
     case AdminCommand::kDenied: return "denied";
     case AdminCommand::kAdvisory: return "downgrade_to_advisory";
+    case AdminCommand::kStrategyHalt: return "strategy_halt";
   }
   return "unknown";
 }

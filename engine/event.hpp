@@ -99,6 +99,13 @@ enum class RejectReason : std::uint16_t {
   kRiskTickSize = 117,
   kRiskBreakerTripped = 118,  // a circuit breaker (daily loss, drawdown) is on: reduce-only
   kAdvisoryMode = 119,        // advisory mode: the decision is journaled, the order never leaves
+  // per-strategy limits ([risk.strategy.NAME]); the order's strategy_id picks them
+  kRiskStrategyMaxOrderQty = 120,
+  kRiskStrategyMaxOrderNotional = 121,
+  kRiskStrategyMaxPositionQty = 122,
+  kRiskStrategyMaxPositionNotional = 123,
+  kRiskStrategyMaxOpenOrders = 124,
+  kRiskStrategyHalted = 125,  // the strategy's own daily loss breaker is on: reduce-only for it
   // venue (2xx)
   kVenueUnknownInstrument = 200,
   kVenueInvalidQuantity = 201,
@@ -131,6 +138,9 @@ enum class AdminCommand : std::uint8_t {
   kSetStrategyParam = 8,
   kDenied = 9,  // a refused request, journaled for audit
   kAdvisory = 10,  // the live engine downgraded itself to advisory (arg_code 1 venue errors, 2 banned)
+  // One strategy's breaker tripped (strategy_id; arg_code 1 = its daily loss limit): only that
+  // strategy is held at reduce-only and its working orders are cancelled; `resume` re-arms it.
+  kStrategyHalt = 11,
 };
 
 struct TradePayload {
@@ -206,6 +216,9 @@ struct AdminPayload {
   UserId user_id;
   AdminCommand command;
   std::uint8_t arg_code;   // command-specific selector (limit or parameter id)
+  // Scope of strategy_start / strategy_stop / set_strategy_param / resume / strategy_halt:
+  // 0 = every strategy (what older journals hold: these bytes were padding and zero).
+  StrategyId strategy_id;
   std::int64_t arg_value;  // command-specific value (fixed-point raw when a quantity/price)
   std::uint32_t request_id;
 };
@@ -270,6 +283,8 @@ static_assert(sizeof(Event) == 128, "Event is two cache lines; see docs/architec
 static_assert(std::is_trivially_copyable_v<Event>, "Event is copied by memcpy into rings and the journal");
 static_assert(std::is_standard_layout_v<Event>, "Event layout is the journal's binary record");
 static_assert(offsetof(Event, payload) == 32, "payload offset is part of the binary layout");
+static_assert(offsetof(AdminPayload, strategy_id) == 4 && offsetof(AdminPayload, arg_value) == 8,
+              "AdminPayload.strategy_id lives in what was padding: the journal layout is unchanged");
 
 // A zeroed event of the given type (all bytes zero, so padding hashes and journals identically).
 Event make_event(EventType type, Source source, InstrumentId instrument, TimeNs event_ns) noexcept;

@@ -51,4 +51,46 @@ void Position::archive(StateArchive& a) noexcept {
   a.fixed(sold_);
 }
 
+Money StrategyPositions::net_pnl(StrategyId strategy) const noexcept {
+  Money total;
+  for (std::size_t i = 0; i < instruments_; ++i) total += books_[book_of(strategy) * instruments_ + i].net_pnl();
+  return total;
+}
+
+Money StrategyPositions::realised(StrategyId strategy) const noexcept {
+  Money total;
+  for (std::size_t i = 0; i < instruments_; ++i) total += books_[book_of(strategy) * instruments_ + i].realised();
+  return total;
+}
+
+Money StrategyPositions::unrealised(StrategyId strategy) const noexcept {
+  Money total;
+  for (std::size_t i = 0; i < instruments_; ++i) total += books_[book_of(strategy) * instruments_ + i].unrealised();
+  return total;
+}
+
+Money StrategyPositions::fees(StrategyId strategy) const noexcept {
+  Money total;
+  for (std::size_t i = 0; i < instruments_; ++i) total += books_[book_of(strategy) * instruments_ + i].fees();
+  return total;
+}
+
+bool StrategyPositions::empty(StrategyId strategy) const noexcept {
+  for (std::size_t i = 0; i < instruments_; ++i) {
+    const Position& p = books_[book_of(strategy) * instruments_ + i];
+    if (p.bought().is_positive() || p.sold().is_positive()) return false;
+  }
+  return true;
+}
+
+void StrategyPositions::archive(StateArchive& a) noexcept {
+  a.tag("books");
+  a.expect_count(books_.size());
+  for (Position& p : books_) p.archive(a);
+  for (Mark& m : marks_) {
+    a.fixed(m.last);
+    a.u32(m.used);
+  }
+}
+
 }  // namespace sequent

@@ -19,12 +19,28 @@ RiskStage::RiskStage(const InstrumentRegistry& registry, RiskConfig config)
       open_(config_.open_order_capacity),
       open_buy_(registry.size(), 0),
       open_sell_(registry.size(), 0),
-      recent_(std::max<std::size_t>(config_.max_orders_per_second, kRateWindowCapacity), 0) {
+      recent_(std::max<std::size_t>(config_.max_orders_per_second, kRateWindowCapacity), 0),
+      books_(registry.size()),
+      s_open_buy_(registry.size() * kStrategyBooks, 0),
+      s_open_sell_(registry.size() * kStrategyBooks, 0) {
   // Every instrument gets its own slot so an operator can set one instrument's limits at run
   // time without allocating; own_limits_ says which slots differ from the defaults.
   own_limits_.assign(registry.size(), 0);
   for (std::size_t i = 0; i < own_limits_.size() && i < config_.per_instrument.size(); ++i) own_limits_[i] = 1;
   config_.per_instrument.resize(registry.size(), config_.default_limits);
+  config_.per_strategy[0] = StrategyRiskLimits{};  // the system book is never limited
+  refresh_strategy_flags();
+}
+
+void RiskStage::refresh_strategy_flags() noexcept {
+  strategy_loss_mask_ = 0;
+  bool any = false;
+  for (std::size_t b = 1; b < kStrategyBooks; ++b) {
+    const StrategyRiskLimits& l = config_.per_strategy[b];
+    any = any || l.any();
+    if (l.daily_loss_limit.is_positive()) strategy_loss_mask_ = static_cast<std::uint8_t>(strategy_loss_mask_ | (1u << b));
+  }
+  strategy_checks_ = any || strategy_halted_ != 0;
 }
 
 const InstrumentRiskLimits& RiskStage::limits_for(InstrumentId id) const noexcept {
@@ -148,6 +164,36 @@ RejectReason RiskStage::check(const Event& intent) const noexcept {
       if (gross > cap) return RejectReason::kRiskMaxGrossExposure;
     }
   }
+  if (strategy_checks_) [[unlikely]] return check_strategy(intent, order_notional, ref);
+  return RejectReason::kNone;
+}
+
+RejectReason RiskStage::check_strategy(const Event& intent, Int128 order_notional, Price ref) const noexcept {
+  const OrderPayload& o = intent.payload.order;
+  const std::size_t book = book_of(o.strategy_id);
+  if (book == 0) return RejectReason::kNone;  // the system book has no strategy limits
+  const StrategyRiskLimits& l = config_.per_strategy[book];
+  const InstrumentId id = intent.instrument();
+  const std::int64_t pos = books_.at(o.strategy_id, id).qty().raw();
+  const std::int64_t signed_qty = o.side == Side::kBuy ? o.qty.raw() : -o.qty.raw();
+  if (((strategy_halted_ >> book) & 1u) != 0) {
+    // The strategy's own breaker: it may only reduce its own position toward zero.
+    const bool reduces = pos != 0 && ((pos > 0) != (signed_qty > 0)) && (signed_qty < 0 ? -signed_qty : signed_qty) <= (pos < 0 ? -pos : pos);
+    if (!reduces) return RejectReason::kRiskStrategyHalted;
+  }
+  if (l.max_order_qty.is_positive() && o.qty > l.max_order_qty) return RejectReason::kRiskStrategyMaxOrderQty;
+  if (l.max_order_notional.is_positive() && order_notional > l.max_order_notional.raw())
+    return RejectReason::kRiskStrategyMaxOrderNotional;
+  if (l.max_open_orders != 0 && s_open_count_[book] >= l.max_open_orders) return RejectReason::kRiskStrategyMaxOpenOrders;
+  if (l.max_position_qty.is_positive() || l.max_position_notional.is_positive()) {
+    const std::size_t k = book * books_.instrument_count() + id;
+    const std::int64_t projected = signed_qty > 0 ? pos + s_open_buy_[k] + signed_qty : pos - s_open_sell_[k] + signed_qty;
+    const std::int64_t projected_abs = projected < 0 ? -projected : projected;
+    if (l.max_position_qty.is_positive() && projected_abs > l.max_position_qty.raw())
+      return RejectReason::kRiskStrategyMaxPositionQty;
+    if (l.max_position_notional.is_positive() && notional128(ref, Qty::from_raw(projected_abs)) > l.max_position_notional.raw())
+      return RejectReason::kRiskStrategyMaxPositionNotional;
+  }
   return RejectReason::kNone;
 }
 
@@ -155,7 +201,10 @@ void RiskStage::on_approved(const Event& order) noexcept {
   OrderRecord r = order_record_of(order);
   // Market orders are carried at the price risk approved them at (the last trade).
   if (r.order_type == OrderType::kMarket) r.price = last_price_[order.instrument()];
-  if (open_.insert(r)) adjust_open(r, r.qty.raw());  // a full table under-counts; max_open_orders bounds it
+  if (open_.insert(r)) {  // a full table under-counts; max_open_orders bounds it
+    adjust_open(r, r.qty.raw());
+    ++s_open_count_[book_of(r.strategy_id)];
+  }
   const TimeNs t = order.header.event_ns;
   {  // always recorded, so a rate limit set at run time counts the orders before it
     recent_[(recent_head_ + recent_count_) % recent_.size()] = t;
@@ -174,7 +223,16 @@ void RiskStage::on_approved(const Event& order) noexcept {
 void RiskStage::adjust_open(const OrderRecord& r, std::int64_t delta) noexcept {
   if (r.instrument >= open_buy_.size() || delta == 0) return;
   (r.side == Side::kBuy ? open_buy_ : open_sell_)[r.instrument] += delta;
+  (r.side == Side::kBuy ? s_open_buy_ : s_open_sell_)[book_of(r.strategy_id) * open_buy_.size() + r.instrument] += delta;
   open_notional_e16_ += static_cast<Int128>(r.price.raw()) * delta;
+}
+
+void RiskStage::drop_open(ClientOrderId id) noexcept {
+  OrderRecord* r = open_.find(id);
+  if (r == nullptr) return;
+  adjust_open(*r, -(r->qty.raw() - r->cum_qty.raw()));
+  --s_open_count_[book_of(r->strategy_id)];
+  (void)open_.erase(id);
 }
 
 void RiskStage::on_exec(const Event& e) noexcept {
@@ -184,6 +242,10 @@ void RiskStage::on_exec(const Event& e) noexcept {
   OrderRecord* r = open_.find(x.client_order_id);
   if (fill && e.instrument() < positions_.size()) {
     positions_[e.instrument()].apply_fill(x.side, x.last_price, x.last_qty, x.fee);
+    // Attributed through the order's strategy_id; an order risk does not hold (a venue's bracket
+    // exit, the router's flatten order) through its client order id (engine/types.hpp).
+    const StrategyId owner = r != nullptr ? r->strategy_id : strategy_of_order(x.client_order_id);
+    books_.apply_fill(owner, e.instrument(), x.side, x.last_price, x.last_qty, x.fee);
     if (r != nullptr) {
       const std::int64_t working = r->qty.raw() - r->cum_qty.raw();
       const std::int64_t done = x.last_qty.raw() < working ? x.last_qty.raw() : working;
@@ -193,13 +255,42 @@ void RiskStage::on_exec(const Event& e) noexcept {
   }
   const bool terminal = x.exec_type == ExecType::kFill || x.exec_type == ExecType::kCanceled ||
                         x.exec_type == ExecType::kRejected || x.exec_type == ExecType::kExpired;
-  if (terminal && r != nullptr) {
-    adjust_open(*r, -(r->qty.raw() - r->cum_qty.raw()));
-    (void)open_.erase(x.client_order_id);
+  if (terminal && r != nullptr) drop_open(x.client_order_id);
+}
+
+void RiskStage::update_strategy_breakers(TimeNs t) noexcept {
+  const std::int64_t day = day_of(t);
+  const bool new_day = day != strategy_day_;
+  strategy_day_ = day;
+  for (std::size_t b = 1; b < kStrategyBooks; ++b) {
+    if (((strategy_loss_mask_ >> b) & 1u) == 0) continue;
+    const Money pnl = books_.net_pnl(static_cast<StrategyId>(b));
+    if (new_day) strategy_day_start_[b] = pnl;
+    if (((strategy_halted_ >> b) & 1u) != 0) continue;
+    if (strategy_day_start_[b] - pnl >= config_.per_strategy[b].daily_loss_limit) {
+      strategy_halted_ = static_cast<std::uint8_t>(strategy_halted_ | (1u << b));
+      strategy_trip_pending_ = static_cast<std::uint8_t>(strategy_trip_pending_ | (1u << b));
+      strategy_checks_ = true;
+    }
   }
 }
 
+Event RiskStage::make_strategy_trip(const Event& origin) noexcept {
+  unsigned b = 1;
+  while (((strategy_trip_pending_ >> b) & 1u) == 0) ++b;
+  strategy_trip_pending_ = static_cast<std::uint8_t>(strategy_trip_pending_ & ~(1u << b));
+  Event trip = make_event(EventType::kAdmin, Source::kRisk, kNoInstrument, origin.header.event_ns);
+  trip.header.seq = origin.header.seq;
+  trip.header.recv_ns = origin.header.recv_ns;
+  trip.header.flags = kFlagDerived;
+  trip.payload.admin.command = AdminCommand::kStrategyHalt;
+  trip.payload.admin.strategy_id = static_cast<StrategyId>(b);
+  trip.payload.admin.arg_code = 1;  // daily loss
+  return trip;
+}
+
 void RiskStage::update_breakers(TimeNs t) noexcept {
+  if (strategy_loss_mask_ != 0) update_strategy_breakers(t);
   if (config_.daily_loss_limit.is_zero() && config_.max_drawdown_bps == 0) return;
   const Money eq = equity();
   const std::int64_t day = day_of(t);
@@ -241,6 +332,7 @@ void RiskStage::observe(const Event& e) noexcept {
       if (id < last_price_.size()) {
         last_price_[id] = e.payload.trade.price;
         positions_[id].mark(e.payload.trade.price);
+        books_.mark(id, e.payload.trade.price);
         update_breakers(e.header.event_ns);
       }
       break;
@@ -248,6 +340,7 @@ void RiskStage::observe(const Event& e) noexcept {
       if (id < last_price_.size()) {
         last_price_[id] = e.payload.bar.close;
         positions_[id].mark(e.payload.bar.close);
+        books_.mark(id, e.payload.bar.close);
         update_breakers(e.header.event_ns);
       }
       break;
@@ -257,10 +350,7 @@ void RiskStage::observe(const Event& e) noexcept {
       break;
     case EventType::kOrderDenied:
       // An order risk approved that the router or the venue gateway refused: not open.
-      if (OrderRecord* r = open_.find(e.payload.order.client_order_id)) {
-        adjust_open(*r, -(r->qty.raw() - r->cum_qty.raw()));
-        (void)open_.erase(e.payload.order.client_order_id);
-      }
+      drop_open(e.payload.order.client_order_id);
       break;
     case EventType::kReconcile:
       // After reconciliation the router's view of what is open is authoritative; risk forgets
@@ -269,6 +359,9 @@ void RiskStage::observe(const Event& e) noexcept {
         open_.clear();
         std::fill(open_buy_.begin(), open_buy_.end(), 0);
         std::fill(open_sell_.begin(), open_sell_.end(), 0);
+        std::fill(s_open_buy_.begin(), s_open_buy_.end(), 0);
+        std::fill(s_open_sell_.begin(), s_open_sell_.end(), 0);
+        s_open_count_.fill(0);
         open_notional_e16_ = 0;
       }
       break;
@@ -279,11 +372,27 @@ void RiskStage::observe(const Event& e) noexcept {
       if (e.payload.admin.command == AdminCommand::kKillSwitch &&
           !(e.header.source == Source::kInternal && e.payload.admin.arg_code != 0))
         halted_ = true;
+      if (e.payload.admin.command == AdminCommand::kStrategyHalt) {
+        // A strategy breaker's announcement fed back (risk already holds it): idempotent.
+        const StrategyId sid = e.payload.admin.strategy_id;
+        if (sid >= 1 && sid <= kMaxStrategies) strategy_halted_ = static_cast<std::uint8_t>(strategy_halted_ | (1u << sid));
+        refresh_strategy_flags();
+      }
       if (e.payload.admin.command == AdminCommand::kResume) {
-        halted_ = false;
-        breaker_ = 0;  // an operator's resume also re-arms the breakers
-        day_start_equity_ = equity();
-        day_peak_equity_ = day_start_equity_;
+        const StrategyId sid = e.payload.admin.strategy_id;
+        if (sid == 0) {
+          halted_ = false;
+          breaker_ = 0;  // an operator's resume also re-arms the breakers
+          day_start_equity_ = equity();
+          day_peak_equity_ = day_start_equity_;
+          strategy_halted_ = 0;
+          for (std::size_t b = 1; b < kStrategyBooks; ++b) strategy_day_start_[b] = books_.net_pnl(static_cast<StrategyId>(b));
+        } else if (sid <= kMaxStrategies) {
+          // Scoped to one strategy: re-arms only its breaker, from its P&L now.
+          strategy_halted_ = static_cast<std::uint8_t>(strategy_halted_ & ~(1u << sid));
+          strategy_day_start_[sid] = books_.net_pnl(sid);
+        }
+        refresh_strategy_flags();
       }
       if (e.payload.admin.command == AdminCommand::kSetRiskLimit)
         (void)set_limit(static_cast<RiskLimitId>(e.payload.admin.arg_code), e.instrument(), e.payload.admin.arg_value);
@@ -357,6 +466,26 @@ void RiskStage::archive(StateArchive& a) {
   a.i64(config_.max_drawdown_bps);
   a.i64(config_.max_gross_exposure_bps);
   if (config_.max_orders_per_second > recent_.size()) a.fail();
+  // Per strategy: its book, open orders, breaker, and its limits.
+  a.tag("risk-strategy");
+  books_.archive(a);
+  a.expect_count(s_open_buy_.size());
+  for (std::int64_t& v : s_open_buy_) a.i64(v);
+  for (std::int64_t& v : s_open_sell_) a.i64(v);
+  for (std::uint32_t& n : s_open_count_) a.u32(n);
+  a.u8(strategy_halted_);
+  a.u8(strategy_trip_pending_);
+  a.i64(strategy_day_);
+  for (Money& m : strategy_day_start_) a.fixed(m);
+  for (StrategyRiskLimits& l : config_.per_strategy) {
+    a.fixed(l.max_order_qty);
+    a.fixed(l.max_order_notional);
+    a.fixed(l.max_position_qty);
+    a.fixed(l.max_position_notional);
+    a.u32(l.max_open_orders);
+    a.fixed(l.daily_loss_limit);
+  }
+  if (a.reading()) refresh_strategy_flags();
 }
 
 std::uint64_t RiskStage::state_hash() const noexcept {

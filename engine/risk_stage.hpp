@@ -22,6 +22,13 @@
 // seq) and is also announced as a derived kAdmin kill_switch event (arg_code 1 = daily loss,
 // 2 = drawdown) that the router reports as an output; the live engine feeds it back as an input,
 // so the journal records the trip and its cause and the router cancels working orders.
+// Per-strategy limits (RiskConfig::per_strategy, [risk.strategy.NAME]) run after the global
+// checks, on risk's per-strategy view (positions by strategy book from fills attributed through
+// the order's strategy_id, its open orders): max order qty and notional, max position qty and
+// notional per instrument (counting the strategy's open orders on the same side), max open
+// orders, and a daily loss limit on the strategy's own net P&L that halts only that strategy
+// (reduce-only for it, reason kRiskStrategyHalted), announced as a derived kAdmin strategy_halt
+// (strategy_id, arg_code 1) that is journaled as an input like the breakers above.
 // Hot path: check() and on_event() never allocate; the open-order table and rate window are sized
 // at construction.
 #pragma once
@@ -58,6 +65,21 @@ struct InstrumentRiskLimits {
   }
 };
 
+// Limits of one strategy ([risk.strategy.NAME]); zero = no limit. Position limits apply to each
+// instrument the strategy trades, counting only that strategy's position and open orders.
+struct StrategyRiskLimits {
+  Qty max_order_qty;
+  Money max_order_notional;
+  Qty max_position_qty;
+  Money max_position_notional;
+  std::uint32_t max_open_orders = 0;
+  Money daily_loss_limit;  // breaker: the strategy's net P&L this far below its day's start
+  bool any() const noexcept {
+    return max_order_qty.is_positive() || max_order_notional.is_positive() || max_position_qty.is_positive() ||
+           max_position_notional.is_positive() || max_open_orders != 0 || daily_loss_limit.is_positive();
+  }
+};
+
 struct RiskConfig {
   InstrumentRiskLimits default_limits =
       InstrumentRiskLimits::order_limits(Qty::from_units(1'000'000), Money::from_units(1'000'000));
@@ -71,6 +93,8 @@ struct RiskConfig {
   Money daily_loss_limit;                   // breaker: equity this many below the day's start; 0 = off
   std::int64_t max_drawdown_bps = 0;        // breaker: equity this far below the day's peak; 0 = off
   std::size_t open_order_capacity = 4096;   // risk's open-order table (fixed)
+  // By strategy id (1..kMaxStrategies); [0], the system book, is never checked.
+  std::array<StrategyRiskLimits, kStrategyBooks> per_strategy{};
 };
 
 class RiskStage {
@@ -103,6 +127,7 @@ class RiskStage {
     if (!e.derived()) observe(e);
     emit(e);
     if (trip_pending_ != 0) [[unlikely]] emit(static_cast<const Event&>(make_trip(e)));
+    while (strategy_trip_pending_ != 0) [[unlikely]] emit(static_cast<const Event&>(make_strategy_trip(e)));
   }
 
   // Applies an operator's set_risk_limit (also reached through on_event for kAdmin inputs):
@@ -125,6 +150,11 @@ class RiskStage {
   std::uint64_t denied_for(RejectReason r) const noexcept;
   std::size_t open_orders() const noexcept { return open_.size(); }
   const Position& position(InstrumentId id) const noexcept { return positions_[id]; }
+  // Risk's per-strategy view: positions by strategy book, open orders, the strategy breaker.
+  const StrategyPositions& strategy_positions() const noexcept { return books_; }
+  std::uint32_t strategy_open_orders(StrategyId id) const noexcept { return s_open_count_[book_of(id)]; }
+  bool strategy_halted(StrategyId id) const noexcept { return id != 0 && ((strategy_halted_ >> book_of(id)) & 1u) != 0; }
+  const StrategyRiskLimits& strategy_limits(StrategyId id) const noexcept { return config_.per_strategy[book_of(id)]; }
   Money equity() const noexcept;
   std::uint64_t state_hash() const noexcept;
   void archive(StateArchive& a);
@@ -133,6 +163,11 @@ class RiskStage {
   void observe(const Event& e) noexcept;
   void update_breakers(TimeNs t) noexcept;
   Event make_trip(const Event& origin) noexcept;
+  Event make_strategy_trip(const Event& origin) noexcept;
+  void update_strategy_breakers(TimeNs t) noexcept;
+  RejectReason check_strategy(const Event& intent, Int128 order_notional, Price ref) const noexcept;
+  void refresh_strategy_flags() noexcept;
+  void drop_open(ClientOrderId id) noexcept;
   void on_exec(const Event& e) noexcept;
   void on_approved(const Event& order) noexcept;
   void count_denial(RejectReason r) noexcept;
@@ -161,6 +196,16 @@ class RiskStage {
   std::int64_t breaker_day_ = INT64_MIN;
   Money day_start_equity_, day_peak_equity_;
   Seq last_seq_ = 0;
+  // Per strategy (index = book: 0 system, 1.. strategy id).
+  StrategyPositions books_;
+  std::vector<std::int64_t> s_open_buy_, s_open_sell_;  // [book × instruments + instrument], raw
+  std::array<std::uint32_t, kStrategyBooks> s_open_count_{};
+  std::uint8_t strategy_halted_ = 0;        // bit per strategy id: its breaker is on
+  std::uint8_t strategy_trip_pending_ = 0;  // bit per strategy id: a trip to announce
+  std::uint8_t strategy_loss_mask_ = 0;     // not state (from limits): strategies with a loss limit
+  bool strategy_checks_ = false;            // not state: any per-strategy limit or halt applies
+  std::int64_t strategy_day_ = INT64_MIN;
+  std::array<Money, kStrategyBooks> strategy_day_start_{};  // the strategy's net P&L at the day's start
   static constexpr std::size_t kReasonSlots = 32;  // index = reason code - 100 (risk reasons)
   std::array<std::uint64_t, kReasonSlots> denials_{};
   std::atomic<std::uint64_t> approved_{0};      // single writer: owner thread

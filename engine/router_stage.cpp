@@ -5,7 +5,7 @@
 namespace sequent {
 
 RouterStage::RouterStage(const InstrumentRegistry& registry, RouterConfig config)
-    : registry_(&registry), orders_(config.max_open_orders), positions_(registry.size()),
+    : registry_(&registry), orders_(config.max_open_orders), positions_(registry.size()), books_(registry.size()),
       max_trade_id_(registry.size(), 0),
       cancel_on_kill_switch_(config.cancel_on_kill_switch),
       flatten_on_kill_switch_(config.flatten_on_kill_switch) {
@@ -66,10 +66,16 @@ void RouterStage::handle(const Event& e, OutputSink& sink) noexcept {
   last_seq_ = e.seq();
   switch (e.type()) {
     case EventType::kTrade:
-      if (e.instrument() < positions_.size()) positions_[e.instrument()].mark(e.payload.trade.price);
+      if (e.instrument() < positions_.size()) {
+        positions_[e.instrument()].mark(e.payload.trade.price);
+        books_.mark(e.instrument(), e.payload.trade.price);
+      }
       break;
     case EventType::kBar:
-      if (e.instrument() < positions_.size()) positions_[e.instrument()].mark(e.payload.bar.close);
+      if (e.instrument() < positions_.size()) {
+        positions_[e.instrument()].mark(e.payload.bar.close);
+        books_.mark(e.instrument(), e.payload.bar.close);
+      }
       break;
     case EventType::kExecReport:
       on_exec(e);
@@ -91,6 +97,8 @@ void RouterStage::handle(const Event& e, OutputSink& sink) noexcept {
       if (c == AdminCommand::kCancelAll || c == AdminCommand::kFlatten || (kill && (cancel_on_kill_switch_ || flatten_on_kill_switch_)))
         cancel_all(e, sink);
       if (c == AdminCommand::kFlatten || (kill && flatten_on_kill_switch_)) flatten(e, sink);
+      if (c == AdminCommand::kStrategyHalt && e.payload.admin.strategy_id != 0 && cancel_on_kill_switch_)
+        cancel_all(e, sink, e.payload.admin.strategy_id);
       return;
     }
     default:
@@ -133,9 +141,12 @@ void RouterStage::on_exec(const Event& e) noexcept {
     }
     known->confirmed = true;
   }
+  OrderRecord* r = orders_.find(x.client_order_id);
   // Fills move positions whatever the order table says: the venue traded.
   if (is_fill && e.instrument() < positions_.size()) {
     positions_[e.instrument()].apply_fill(x.side, x.last_price, x.last_qty, x.fee);
+    const StrategyId owner = r != nullptr ? r->strategy_id : strategy_of_order(x.client_order_id);
+    books_.apply_fill(owner, e.instrument(), x.side, x.last_price, x.last_qty, x.fee);
     ++fills_total_;
     bump(counters_.fills);
   }
@@ -143,7 +154,6 @@ void RouterStage::on_exec(const Event& e) noexcept {
     ++rejects_total_;
     bump(counters_.rejects);
   }
-  OrderRecord* r = orders_.find(x.client_order_id);
   if (r == nullptr) {
     ++invalid_total_;
     bump(counters_.invalid_reports);
@@ -161,12 +171,13 @@ void RouterStage::on_exec(const Event& e) noexcept {
   if (is_terminal(next)) (void)orders_.erase(x.client_order_id);
 }
 
-void RouterStage::cancel_all(const Event& origin, OutputSink& sink) noexcept {
+void RouterStage::cancel_all(const Event& origin, OutputSink& sink, StrategyId strategy) noexcept {
   // An admin cancel_all / flatten may name one instrument; the kill switch never does.
   const InstrumentId only = origin.type() == EventType::kAdmin ? origin.instrument() : kNoInstrument;
   scratch_.clear();
   orders_.for_each([&](OrderRecord& r) {
     if (only != kNoInstrument && r.instrument != only) return;
+    if (strategy != 0 && r.strategy_id != strategy) return;
     if (transition(r.status, OrderEvent::kCancelRequest, r.cum_qty.is_positive()) != OrderStatus::kInvalid &&
         r.status != OrderStatus::kPendingCancel)
       scratch_.push_back(r.client_order_id);  // within the reserved capacity: no allocation
@@ -191,28 +202,35 @@ void RouterStage::cancel_all(const Event& origin, OutputSink& sink) noexcept {
 }
 
 void RouterStage::flatten(const Event& origin, OutputSink& sink) noexcept {
-  unsigned index = 0;
   const InstrumentId only = origin.instrument();
-  for (std::size_t i = 0; i < positions_.size() && index < 128; ++i) {
-    const std::int64_t q = positions_[i].qty().raw();
-    if (q == 0 || (only != kNoInstrument && i != only)) continue;
-    // The router's own order (risk has already allowed reduce-only orders while halted): a
-    // market order for the whole position, id from the admin input's seq (index from 128 up, so
-    // it never meets an id a strategy derives from the same seq).
-    Event order = make_event(EventType::kOrderNew, Source::kRouter, static_cast<InstrumentId>(i), origin.header.event_ns);
-    order.header.seq = origin.header.seq;
-    order.header.recv_ns = origin.header.recv_ns;
-    order.header.flags = kFlagDerived;
-    OrderPayload& o = order.payload.order;
-    o.client_order_id = make_client_order_id(origin.header.seq, 128 + index++);
-    o.side = q > 0 ? Side::kSell : Side::kBuy;
-    o.qty = Qty::from_raw(q > 0 ? q : -q);
-    o.order_type = OrderType::kMarket;
-    o.tif = TimeInForce::kIoc;
-    if (!orders_.insert(order_record_of(order))) continue;
-    ++orders_total_;
-    bump(counters_.orders);
-    sink.on_output(order);
+  unsigned numbered[kStrategyBooks] = {};  // orders per book so far (4 bits of the id each)
+  for (std::size_t i = 0; i < positions_.size(); ++i) {
+    if (only != kNoInstrument && i != only) continue;
+    // Strategies in id order, the system book last; each closes its own position.
+    for (std::size_t k = 1; k <= kStrategyBooks; ++k) {
+      const auto book = static_cast<StrategyId>(k % kStrategyBooks);
+      const std::int64_t q = books_.at(book, static_cast<InstrumentId>(i)).qty().raw();
+      if (q == 0 || numbered[book] >= 16) continue;
+      // The router's own order (risk has already allowed reduce-only orders while halted): a
+      // market order for the book's whole position, id from the admin input's seq with bit 7 set
+      // (so it never meets an id a strategy derives from the same seq) and the book's strategy
+      // in bits 4..6, so fills find the book again.
+      Event order = make_event(EventType::kOrderNew, Source::kRouter, static_cast<InstrumentId>(i), origin.header.event_ns);
+      order.header.seq = origin.header.seq;
+      order.header.recv_ns = origin.header.recv_ns;
+      order.header.flags = kFlagDerived;
+      OrderPayload& o = order.payload.order;
+      o.client_order_id = make_client_order_id(origin.header.seq, strategy_order_index(book, numbered[book]++, true));
+      o.strategy_id = book;
+      o.side = q > 0 ? Side::kSell : Side::kBuy;
+      o.qty = Qty::from_raw(q > 0 ? q : -q);
+      o.order_type = OrderType::kMarket;
+      o.tif = TimeInForce::kIoc;
+      if (!orders_.insert(order_record_of(order))) continue;
+      ++orders_total_;
+      bump(counters_.orders);
+      sink.on_output(order);
+    }
   }
 }
 
@@ -267,6 +285,7 @@ void RouterStage::archive(StateArchive& a) {
   for (std::uint64_t& t : max_trade_id_) a.u64(t);
   a.expect_count(positions_.size());
   for (Position& p : positions_) p.archive(a);
+  books_.archive(a);
   orders_.archive(a);
   if (a.reading()) {
     // Counters for the status line follow the restored totals.

@@ -10,6 +10,15 @@
 //
 // Admin cancel_all (and the kill switch, unless configured otherwise) sends a cancel for every
 // working order, in client order id order so the output is the same whatever the table's layout.
+// A strategy_halt input (one strategy's breaker) cancels that strategy's working orders only.
+//
+// Positions are kept per instrument and per (strategy, instrument) book: a fill goes to the
+// strategy_id of the order it fills (its record in the order table), or — for an order the table
+// does not hold (a venue's bracket exit, an order that already ended) — to the strategy its client
+// order id names (engine/types.hpp); fills of no strategy go to the system book 0. Admin flatten
+// (and the kill switch with flatten_on_kill_switch) closes each book separately: one market order
+// per (instrument, book) with a position, carrying that book's strategy_id, so every strategy's
+// own position and P&L end flat (two strategies holding opposite positions each get their order).
 //
 // Reconciliation after a restart (inputs between a kReconcile begin and end): fills are applied
 // unless their venue trade id is not above the highest seen for the instrument (duplicates);
@@ -77,6 +86,9 @@ class RouterStage {
   void set_observer(RouterObserver* observer) noexcept { observer_ = observer; }
 
   const Position& position(InstrumentId id) const noexcept { return positions_[id]; }
+  // Position of one strategy (0 = the system book) in one instrument, and its totals.
+  const Position& position(StrategyId strategy, InstrumentId id) const noexcept { return books_.at(strategy, id); }
+  const StrategyPositions& strategy_positions() const noexcept { return books_; }
   std::size_t instrument_count() const noexcept { return positions_.size(); }
   Money total_net_pnl() const noexcept;
   // How many of the venue's execution reports the core has seen (the venue sends them in order,
@@ -94,7 +106,8 @@ class RouterStage {
   void on_exec(const Event& e) noexcept;
   void on_reconcile(const Event& e) noexcept;
   // Cancels every working order (admin cancel_all, kill switch), in client order id order.
-  void cancel_all(const Event& origin, OutputSink& sink) noexcept;
+  // strategy != 0: only that strategy's orders.
+  void cancel_all(const Event& origin, OutputSink& sink, StrategyId strategy = 0) noexcept;
   // Market orders closing every open position (admin flatten; kill switch when configured).
   void flatten(const Event& origin, OutputSink& sink) noexcept;
   void bump(std::atomic<std::uint64_t>& c) noexcept { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
@@ -103,6 +116,7 @@ class RouterStage {
   const InstrumentRegistry* registry_;
   OrderTable orders_;
   std::vector<Position> positions_;  // by instrument id
+  StrategyPositions books_;          // by (strategy book, instrument)
   std::vector<std::uint64_t> max_trade_id_;  // by instrument id: highest venue trade id applied
   bool reconciling_ = false;
   std::uint64_t adopted_total_ = 0, expired_by_reconcile_total_ = 0;

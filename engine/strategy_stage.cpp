@@ -14,14 +14,14 @@ namespace {
 // numbers in range. Errors name the strategy, the key and the valid keys.
 class ParamReader {
  public:
-  ParamReader(const StrategyStageConfig& config, std::vector<std::string> known)
+  ParamReader(const StrategyInstanceConfig& config, std::vector<std::string> known)
       : config_(config), known_(std::move(known)) {}
 
   Status check_keys() const {
     for (const auto& [key, value] : config_.params) {
       bool ok = false;
       for (const std::string& k : known_) ok = ok || k == key;
-      if (!ok) return Error{ErrorCode::kInvalidArgument, "strategy " + config_.name + ": unknown parameter '" + key + "' (valid: " + list() + ")"};
+      if (!ok) return Error{ErrorCode::kInvalidArgument, "strategy " + config_.kind + ": unknown parameter '" + key + "' (valid: " + list() + ")"};
     }
     return {};
   }
@@ -31,7 +31,7 @@ class ParamReader {
       char* end = nullptr;
       const long x = std::strtol(v.c_str(), &end, 10);
       if (v.empty() || *end != '\0' || x < lo || x > hi)
-        return Error{ErrorCode::kInvalidArgument, "strategy " + config_.name + ": parameter " + key + "=" + v + ": expected an integer in " +
+        return Error{ErrorCode::kInvalidArgument, "strategy " + config_.kind + ": parameter " + key + "=" + v + ": expected an integer in " +
                                                       std::to_string(lo) + ".." + std::to_string(hi)};
       out = static_cast<int>(x);
     }
@@ -43,7 +43,7 @@ class ParamReader {
       char* end = nullptr;
       const double x = std::strtod(v.c_str(), &end);
       if (v.empty() || *end != '\0' || !(x >= lo && x <= hi))
-        return Error{ErrorCode::kInvalidArgument, "strategy " + config_.name + ": parameter " + key + "=" + v + ": expected a number in [" +
+        return Error{ErrorCode::kInvalidArgument, "strategy " + config_.kind + ": parameter " + key + "=" + v + ": expected a number in [" +
                                                       std::to_string(lo) + ", " + std::to_string(hi) + "]"};
       out = x;
     }
@@ -56,7 +56,7 @@ class ParamReader {
     for (const std::string& k : known_) s += (s.empty() ? "" : ", ") + k;
     return s;
   }
-  const StrategyStageConfig& config_;
+  const StrategyInstanceConfig& config_;
   std::vector<std::string> known_;
 };
 
@@ -73,8 +73,24 @@ std::vector<std::string> registered_strategies() {
           "kama_tsmom(er_period=10, fast=2, slow=30, lookback=20, threshold=0)"};
 }
 
+std::vector<StrategyInstanceConfig> StrategyStageConfig::instances() const {
+  if (!strategies.empty()) return strategies;
+  StrategyInstanceConfig one;
+  one.name = name;
+  one.kind = name;
+  one.macd = macd;
+  one.params = params;
+  one.enabled = true;
+  one.slots = slots;
+  return {one};
+}
+
 Result<std::unique_ptr<Strategy>> make_strategy(const StrategyStageConfig& config, const StrategySlotConfig& slot) {
-  if (config.name == "macd") {
+  return make_strategy(config.instances().front(), slot);
+}
+
+Result<std::unique_ptr<Strategy>> make_strategy(const StrategyInstanceConfig& config, const StrategySlotConfig& slot) {
+  if (config.kind == "macd") {
     ParamReader r(config, {"fast", "slow", "signal", "take_profit_pct", "stop_loss_pct"});
     SEQUENT_STRATEGY_TRY(r.check_keys());
     MacdParams p = config.macd;
@@ -89,7 +105,7 @@ Result<std::unique_ptr<Strategy>> make_strategy(const StrategyStageConfig& confi
     p.stop_loss_bps = static_cast<std::int32_t>(sl * 100.0 + 0.5);
     return std::unique_ptr<Strategy>(new MacdCrossStrategy(p, slot.order_qty));
   }
-  if (config.name == "sma_cross") {
+  if (config.kind == "sma_cross") {
     ParamReader r(config, {"fast", "slow"});
     SEQUENT_STRATEGY_TRY(r.check_keys());
     int fast = 10, slow = 30;
@@ -98,7 +114,7 @@ Result<std::unique_ptr<Strategy>> make_strategy(const StrategyStageConfig& confi
     if (fast >= slow) return Error{ErrorCode::kInvalidArgument, "strategy sma_cross: fast must be smaller than slow"};
     return std::unique_ptr<Strategy>(new SmaCrossStrategy(fast, slow, slot.order_qty));
   }
-  if (config.name == "kama_tsmom") {
+  if (config.kind == "kama_tsmom") {
     ParamReader r(config, {"er_period", "fast", "slow", "lookback", "threshold"});
     SEQUENT_STRATEGY_TRY(r.check_keys());
     int er = 10, fast = 2, slow = 30, lookback = 20;
@@ -113,38 +129,59 @@ Result<std::unique_ptr<Strategy>> make_strategy(const StrategyStageConfig& confi
   }
   std::string known;
   for (const std::string& s : registered_strategies()) known += (known.empty() ? "" : "; ") + s;
-  return Error{ErrorCode::kInvalidArgument, "unknown strategy '" + config.name + "' (known: " + known + ")"};
+  return Error{ErrorCode::kInvalidArgument, "unknown strategy '" + config.kind + "' (known: " + known + ")"};
 }
 
 Result<std::unique_ptr<StrategyStage>> StrategyStage::create(const InstrumentRegistry& registry,
                                                              const StrategyStageConfig& config) {
   if (config.bar_interval_ns <= 0)
     return Error{ErrorCode::kInvalidArgument, "strategy bar_interval must be > 0"};
+  if (config.strategies.empty() && config.strategy_id != 1)
+    return Error{ErrorCode::kInvalidArgument, "strategy_id: the single strategy is id 1"};
+  const std::vector<StrategyInstanceConfig> instances = config.instances();
+  if (instances.size() > kMaxStrategies)
+    return Error{ErrorCode::kInvalidArgument, "at most " + std::to_string(kMaxStrategies) + " strategies, " +
+                                                  std::to_string(instances.size()) + " configured"};
   std::unique_ptr<StrategyStage> stage(new StrategyStage(registry, config));
-  for (const StrategySlotConfig& sc : config.slots) {
-    if (!registry.contains(sc.instrument))
-      return Error{ErrorCode::kInvalidArgument, "strategy slot: unknown instrument id " + std::to_string(sc.instrument)};
-    if (!sc.order_qty.is_positive())
-      return Error{ErrorCode::kInvalidArgument,
-                   "strategy " + config.name + " " + registry.at(sc.instrument).symbol + ": order qty must be > 0"};
-    if (stage->slot_index_[sc.instrument] >= 0)
-      return Error{ErrorCode::kInvalidArgument,
-                   "strategy " + config.name + ": instrument " + registry.at(sc.instrument).symbol + " listed twice"};
-    auto strategy = make_strategy(config, sc);
-    if (!strategy) return strategy.error();
-    stage->slot_index_[sc.instrument] = static_cast<int>(stage->slots_.size());
-    stage->slots_.push_back(Slot{sc.instrument, BarAggregator(config.bar_interval_ns), std::move(*strategy), Qty{}, 0, false, 0, true});
+  std::size_t total_slots = 0;
+  for (const StrategyInstanceConfig& ic : instances) total_slots += ic.slots.size();
+  stage->slots_.reserve(total_slots);
+  for (std::size_t k = 0; k < instances.size(); ++k) {
+    const StrategyInstanceConfig& ic = instances[k];
+    const auto id = static_cast<StrategyId>(k + 1);
+    const std::string label = ic.name == ic.kind ? ic.name : ic.name + " (" + ic.kind + ")";
+    if (ic.name.empty()) return Error{ErrorCode::kInvalidArgument, "strategy " + std::to_string(id) + ": no name"};
+    for (std::size_t j = 0; j < k; ++j)
+      if (instances[j].name == ic.name)
+        return Error{ErrorCode::kInvalidArgument, "strategy name '" + ic.name + "' is used twice"};
+    if (ic.bar_interval_ns < 0) return Error{ErrorCode::kInvalidArgument, "strategy " + label + ": bar interval must be > 0"};
+    stage->instances_.push_back(Instance{ic.name, ic.enabled});
+    const TimeNs interval = ic.bar_interval_ns > 0 ? ic.bar_interval_ns : config.bar_interval_ns;
+    for (const StrategySlotConfig& sc : ic.slots) {
+      if (!registry.contains(sc.instrument))
+        return Error{ErrorCode::kInvalidArgument, "strategy slot: unknown instrument id " + std::to_string(sc.instrument)};
+      if (!sc.order_qty.is_positive())
+        return Error{ErrorCode::kInvalidArgument,
+                     "strategy " + label + " " + registry.at(sc.instrument).symbol + ": order qty must be > 0"};
+      if (stage->slot_for(sc.instrument, id) != nullptr)
+        return Error{ErrorCode::kInvalidArgument,
+                     "strategy " + label + ": instrument " + registry.at(sc.instrument).symbol + " listed twice"};
+      auto strategy = make_strategy(ic, sc);
+      if (!strategy) return strategy.error();
+      InstrumentSlots& in = stage->by_instrument_[sc.instrument];
+      in.slot[in.count++] = static_cast<std::uint16_t>(stage->slots_.size());
+      stage->slots_.push_back(Slot{sc.instrument, id, BarAggregator(interval), std::move(*strategy), Qty{}, 0, false, true});
+    }
   }
   return stage;
 }
 
 StrategyStage::StrategyStage(const InstrumentRegistry& registry, const StrategyStageConfig& config)
     : registry_(&registry),
-      strategy_id_(config.strategy_id),
       enabled_(config.enabled),
       checkpoint_every_(config.checkpoint_every),
-      slot_index_(registry.size(), -1) {
-  slots_.reserve(config.slots.size());
+      by_instrument_(registry.size()),
+      max_trade_id_(registry.size(), 0) {
   if (config.book_levels_per_side > 0) {
     books_.reserve(registry.size());
     for (std::size_t i = 0; i < registry.size(); ++i)
@@ -152,31 +189,41 @@ StrategyStage::StrategyStage(const InstrumentRegistry& registry, const StrategyS
   }
 }
 
-StrategyStage::Slot* StrategyStage::slot_for(InstrumentId id) noexcept {
-  if (id >= slot_index_.size()) return nullptr;
-  const int idx = slot_index_[id];
-  return idx < 0 ? nullptr : &slots_[static_cast<std::size_t>(idx)];
+StrategyStage::Slot* StrategyStage::slot_for(InstrumentId id, StrategyId strategy) noexcept {
+  if (id >= by_instrument_.size()) return nullptr;
+  const InstrumentSlots& in = by_instrument_[id];
+  for (std::uint8_t i = 0; i < in.count; ++i) {
+    Slot& s = slots_[in.slot[i]];
+    if (s.sid == strategy) return &s;
+  }
+  return nullptr;
+}
+
+Qty StrategyStage::strategy_position(StrategyId id, InstrumentId instrument) const noexcept {
+  const Slot* s = const_cast<StrategyStage*>(this)->slot_for(instrument, id);
+  return s == nullptr ? Qty{} : s->position;
 }
 
 void StrategyStage::on_trade(const Event& e) noexcept {
-  Slot* slot = slot_for(e.instrument());
-  if (slot == nullptr) return;
-  Bar done;
-  if (slot->bars.on_trade(e.header.event_ns, e.payload.trade.price, e.payload.trade.qty, done)) {
-    run_bar(*slot, done, e);
+  if (e.instrument() >= by_instrument_.size()) return;
+  const InstrumentSlots& in = by_instrument_[e.instrument()];
+  for (std::uint8_t i = 0; i < in.count; ++i) {
+    Slot& slot = slots_[in.slot[i]];
+    Bar done;
+    if (slot.bars.on_trade(e.header.event_ns, e.payload.trade.price, e.payload.trade.qty, done)) run_bar(slot, done, e);
+    signals_.clear();
+    slot.strategy->on_trade(e.payload.trade.price, e.payload.trade.qty, StrategyView{slot.position, slot.working != 0},
+                            signals_);
+    emit_signals(slot, e);
   }
-  signals_.clear();
-  slot->strategy->on_trade(e.payload.trade.price, e.payload.trade.qty,
-                           StrategyView{slot->position, slot->working != 0}, signals_);
-  emit_signals(*slot, e);
 }
 
 void StrategyStage::on_bar_input(const Event& e) noexcept {
-  Slot* slot = slot_for(e.instrument());
-  if (slot == nullptr) return;
+  if (e.instrument() >= by_instrument_.size()) return;
   const BarPayload& b = e.payload.bar;
-  Bar bar{e.header.event_ns, b.interval_ns, b.open, b.high, b.low, b.close, b.volume, 0};
-  run_bar(*slot, bar, e);
+  const Bar bar{e.header.event_ns, b.interval_ns, b.open, b.high, b.low, b.close, b.volume, 0};
+  const InstrumentSlots& in = by_instrument_[e.instrument()];
+  for (std::uint8_t i = 0; i < in.count; ++i) run_bar(slots_[in.slot[i]], bar, e);
 }
 
 void StrategyStage::on_timer(const Event& e) noexcept {
@@ -193,8 +240,9 @@ void StrategyStage::run_bar(Slot& slot, const Bar& bar, const Event& origin) noe
 }
 
 void StrategyStage::emit_signals(Slot& slot, const Event& origin) noexcept {
-  if (!enabled_ || !slot.enabled) return;
-  for (std::size_t i = 0; i < signals_.size() && out_count_ < kMaxOut; ++i) {
+  if (signals_.size() == 0 || !enabled_ || !slot.enabled || !instances_[slot.sid - 1].enabled) return;
+  std::uint8_t& numbered = out_per_strategy_[slot.sid - 1];
+  for (std::size_t i = 0; i < signals_.size() && out_count_ < kMaxOut && numbered < kMaxPerStrategy; ++i) {
     const Signal& s = signals_[i];
     if (s.side == Side::kNone || !s.qty.is_positive()) continue;
     Event& intent = out_[out_count_];
@@ -203,10 +251,10 @@ void StrategyStage::emit_signals(Slot& slot, const Event& origin) noexcept {
     intent.header.recv_ns = origin.header.recv_ns;
     intent.header.flags = kFlagDerived;
     OrderPayload& o = intent.payload.order;
-    o.client_order_id = make_client_order_id(origin.header.seq, static_cast<unsigned>(out_count_));
+    o.client_order_id = make_client_order_id(origin.header.seq, strategy_order_index(slot.sid, numbered++));
     o.price = s.order_type == OrderType::kMarket ? Price{} : s.limit_price;
     o.qty = s.qty;
-    o.strategy_id = strategy_id_;
+    o.strategy_id = slot.sid;
     o.side = s.side;
     o.order_type = s.order_type;
     o.tif = s.order_type == OrderType::kMarket ? TimeInForce::kIoc : TimeInForce::kGtc;
@@ -229,20 +277,23 @@ Event StrategyStage::make_checkpoint(const Event& origin) const noexcept {
 
 void StrategyStage::on_exec(const Event& e) noexcept {
   const ExecReportPayload& x = e.payload.exec;
-  Slot* slot = slot_for(e.instrument());
+  if (e.instrument() >= by_instrument_.size()) return;
+  const bool fill = x.exec_type == ExecType::kPartialFill || x.exec_type == ExecType::kFill;
+  // A fill at or below the highest venue trade id seen for the instrument is a duplicate (as in
+  // the router).
+  if (fill && x.trade_id != 0) {
+    if (x.trade_id <= max_trade_id_[e.instrument()]) return;
+    max_trade_id_[e.instrument()] = x.trade_id;
+  }
+  // The report belongs to the strategy its client order id names (engine/types.hpp): its own
+  // orders, exits the venue holds for it (take profit, stop loss) and the router's flatten orders
+  // for its book all move its position. Fills of no strategy (the system book) move none.
+  Slot* slot = slot_for(e.instrument(), strategy_of_order(x.client_order_id));
   if (slot == nullptr) return;
   if (reconciling_ && x.exec_type == ExecType::kNew && (e.header.flags & kFlagVenueState) != 0 &&
       x.client_order_id == slot->working)
     slot->working_confirmed = true;
-  // A fill at or below the highest venue trade id seen is a duplicate (as in the router).
-  if ((x.exec_type == ExecType::kPartialFill || x.exec_type == ExecType::kFill) && x.trade_id != 0) {
-    if (x.trade_id <= slot->max_trade_id) return;
-    slot->max_trade_id = x.trade_id;
-  }
-  // Every fill on the slot's instrument is the strategy's: one strategy trades each instrument,
-  // so its orders, exits the venue holds for it (take profit, stop loss) and fills recovered by
-  // reconciliation all move its position.
-  if (x.exec_type == ExecType::kPartialFill || x.exec_type == ExecType::kFill) {
+  if (fill) {
     const Qty signed_qty = x.side == Side::kBuy ? x.last_qty : -x.last_qty;
     slot->position += signed_qty;
     slot->strategy->on_fill(x.last_price, signed_qty);
@@ -253,7 +304,7 @@ void StrategyStage::on_exec(const Event& e) noexcept {
 }
 
 void StrategyStage::on_denied(const Event& e) noexcept {
-  Slot* slot = slot_for(e.instrument());
+  Slot* slot = slot_for(e.instrument(), strategy_of_order(e.payload.order.client_order_id));
   if (slot != nullptr && slot->working == e.payload.order.client_order_id) slot->working = 0;
 }
 
@@ -272,22 +323,31 @@ void StrategyStage::on_reconcile(const Event& e) noexcept {
 }
 
 void StrategyStage::on_admin(const Event& e) noexcept {
-  // Scoped to the event's instrument, or to every slot with kNoInstrument.
+  // Scoped to the event's instrument (kNoInstrument = every instrument) and to the payload's
+  // strategy_id (0 = every strategy).
   const AdminPayload& a = e.payload.admin;
-  const bool all = e.instrument() == kNoInstrument;
+  const bool all_instruments = e.instrument() == kNoInstrument;
+  const StrategyId only = a.strategy_id;
+  auto in_scope = [&](const Slot& s) {
+    return (all_instruments || s.instrument == e.instrument()) && (only == 0 || s.sid == only);
+  };
   switch (a.command) {
     case AdminCommand::kStrategyStart:
     case AdminCommand::kStrategyStop: {
       const bool on = a.command == AdminCommand::kStrategyStart;
-      if (all) enabled_ = on;
+      if (all_instruments) {
+        if (only == 0) enabled_ = on;
+        for (std::size_t k = 0; k < instances_.size(); ++k)
+          if (only == 0 || k + 1 == only) instances_[k].enabled = on;
+      }
       for (Slot& s : slots_)
-        if (all || s.instrument == e.instrument()) s.enabled = on;
+        if (in_scope(s)) s.enabled = on;
       break;
     }
     case AdminCommand::kSetStrategyParam:
       if (static_cast<StrategyParamId>(a.arg_code) == StrategyParamId::kOrderQty && a.arg_value > 0) {
         for (Slot& s : slots_)
-          if (all || s.instrument == e.instrument()) (void)s.strategy->set_order_qty(Qty::from_raw(a.arg_value));
+          if (in_scope(s)) (void)s.strategy->set_order_qty(Qty::from_raw(a.arg_value));
       }
       break;
     default:
@@ -300,19 +360,24 @@ void StrategyStage::archive(StateArchive& a) noexcept {
   a.u64(last_seq_);
   a.boolean(enabled_);
   a.boolean(reconciling_);
+  a.expect_count(instances_.size());
+  for (Instance& in : instances_) a.boolean(in.enabled);
   a.expect_count(slots_.size());
   for (Slot& s : slots_) {
     InstrumentId id = s.instrument;
+    StrategyId sid = s.sid;
     a.u16(id);
-    if (id != s.instrument) a.fail();
+    a.u16(sid);
+    if (id != s.instrument || sid != s.sid) a.fail();
     s.bars.archive(a);
     s.strategy->archive(a);
     a.fixed(s.position);
     a.u64(s.working);
     a.boolean(s.working_confirmed);
     a.boolean(s.enabled);
-    a.u64(s.max_trade_id);
   }
+  a.expect_count(max_trade_id_.size());
+  for (std::uint64_t& t : max_trade_id_) a.u64(t);
   a.expect_count(books_.size());
   for (L2Book& b : books_) b.archive(a);
 }

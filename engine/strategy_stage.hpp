@@ -3,12 +3,18 @@
 // Owned by one thread (the strategy thread in `threaded`, the core thread otherwise). For every
 // input it forwards the input downstream first, then any intents it caused, so later stages see
 // one stream in seq order. Each intent is a derived event (kFlagDerived) carrying the input's
-// seq and recv_ns, and a client order id made from that seq (make_client_order_id), so ids are
-// reproducible on replay. State: per slot (instrument) a bar aggregator, a strategy, the
-// strategy's own position from its fills and its working order; all in archive(). Every
-// checkpoint_every-th input it emits a kCheckpoint carrying its state hash; risk and router add
-// theirs as it passes, so a checkpoint is taken at the same point of the stream in every topology.
-// Hot path: no allocation after construction (strategies are built in the constructor).
+// seq and recv_ns, and a client order id made from that seq (make_client_order_id) whose index
+// byte names the strategy (strategy_order_index, engine/types.hpp), so ids are reproducible on
+// replay and fills can be attributed without a lookup.
+//
+// Several strategies: up to kMaxStrategies instances, ids 1..N in configuration order, each with
+// its own name, algorithm, parameters, instruments and order sizes. A market event goes to every
+// strategy that trades its instrument, in id order. State: per (strategy, instrument) slot a bar
+// aggregator, the strategy object, the strategy's own position from its fills and its working
+// order; all in archive(). Every checkpoint_every-th input it emits a kCheckpoint carrying its
+// state hash; risk and router add theirs as it passes, so a checkpoint is taken at the same point
+// of the stream in every topology.
+// Hot path: no allocation after construction (strategies and slot tables are built in create()).
 #pragma once
 
 #include <atomic>
@@ -33,9 +39,22 @@ struct StrategySlotConfig {
   Qty order_qty;
 };
 
+// One strategy instance of a multi-strategy stage ([[strategies]] in the configuration).
+struct StrategyInstanceConfig {
+  std::string name;                          // unique label: console, reports, [risk.strategy.NAME]
+  std::string kind = "macd";                 // registered algorithm (make_strategy)
+  MacdParams macd;                           // macd defaults before params
+  std::vector<std::pair<std::string, std::string>> params;  // named parameters, as below
+  TimeNs bar_interval_ns = 0;                // 0 = the stage's bar_interval_ns
+  bool enabled = true;
+  std::vector<StrategySlotConfig> slots;     // instruments it trades, with its order size
+};
+
 struct StrategyStageConfig {
+  // The single strategy of a one-strategy engine ([strategy]); it is strategy id 1, named after
+  // its algorithm. Ignored when `strategies` is not empty.
   std::string name = "macd";                 // registered strategy name (make_strategy)
-  StrategyId strategy_id = 1;
+  StrategyId strategy_id = 1;                // must be 1 (kept for older callers)
   TimeNs bar_interval_ns = 250'000'000;
   Seq checkpoint_every = 0;                  // emit a kCheckpoint after every N-th input; 0 = never
   MacdParams macd;                           // macd defaults (the live config sets these)
@@ -47,6 +66,12 @@ struct StrategyStageConfig {
   // engine/l2_book.hpp for what happens beyond). 0 = keep no books.
   std::size_t book_levels_per_side = 5000;
   std::vector<StrategySlotConfig> slots;     // one per traded instrument
+  // Several strategies: ids 1..N in this order (at most kMaxStrategies); replaces the single
+  // strategy above when not empty.
+  std::vector<StrategyInstanceConfig> strategies;
+
+  // The instances the stage runs: `strategies`, or the single strategy above as one instance.
+  std::vector<StrategyInstanceConfig> instances() const;
 };
 
 // Registered strategies and their parameters with defaults, for help and error messages:
@@ -56,6 +81,7 @@ std::vector<std::string> registered_strategies();
 // Builds a strategy by registered name; errors name the unknown strategy or parameter and list
 // the valid ones.
 Result<std::unique_ptr<Strategy>> make_strategy(const StrategyStageConfig& config, const StrategySlotConfig& slot);
+Result<std::unique_ptr<Strategy>> make_strategy(const StrategyInstanceConfig& config, const StrategySlotConfig& slot);
 
 class StrategyStage {
  public:
@@ -69,6 +95,7 @@ class StrategyStage {
     if (e.derived()) return;
     last_seq_ = e.seq();
     out_count_ = 0;
+    for (std::uint8_t& n : out_per_strategy_) n = 0;
     switch (e.type()) {
       case EventType::kTrade: on_trade(e); break;
       case EventType::kBar: on_bar_input(e); break;
@@ -95,23 +122,38 @@ class StrategyStage {
   void archive(StateArchive& a) noexcept;
   std::uint64_t intents() const noexcept { return intents_.load(std::memory_order_relaxed); }
   bool enabled() const noexcept { return enabled_; }
+  // Strategies hosted, ids 1..strategy_count(); names as configured.
+  std::size_t strategy_count() const noexcept { return instances_.size(); }
+  const std::string& strategy_name(StrategyId id) const noexcept { return instances_[id - 1].name; }
+  bool strategy_enabled(StrategyId id) const noexcept { return instances_[id - 1].enabled; }
+  // The strategy's own position in an instrument, from its fills (zero when it does not trade it).
+  Qty strategy_position(StrategyId id, InstrumentId instrument) const noexcept;
   // The instrument's L2 book as built from kBookLevel inputs; null when books are off.
   const L2Book* book(InstrumentId id) const noexcept { return id < books_.size() ? &books_[id] : nullptr; }
 
  private:
+  struct Instance {
+    std::string name;
+    bool enabled = true;  // strategy_start / strategy_stop scoped to this strategy
+  };
   struct Slot {
     InstrumentId instrument;
+    StrategyId sid;  // strategy id, 1..N
     BarAggregator bars;
     std::unique_ptr<Strategy> strategy;
     Qty position;
     ClientOrderId working = 0;  // 0 = none
     bool working_confirmed = false;  // reconciliation: the venue reported `working` open
-    std::uint64_t max_trade_id = 0;  // fills at or below it are duplicates (as in the router)
     bool enabled = true;             // strategy_start / strategy_stop for this instrument
+  };
+  // Slots trading one instrument, in strategy id order.
+  struct InstrumentSlots {
+    std::uint8_t count = 0;
+    std::uint16_t slot[kMaxStrategies] = {};
   };
 
   StrategyStage(const InstrumentRegistry& registry, const StrategyStageConfig& config);
-  Slot* slot_for(InstrumentId id) noexcept;
+  Slot* slot_for(InstrumentId id, StrategyId strategy) noexcept;
   void on_trade(const Event& e) noexcept;
   void on_bar_input(const Event& e) noexcept;
   void on_exec(const Event& e) noexcept;
@@ -124,18 +166,21 @@ class StrategyStage {
   Event make_checkpoint(const Event& origin) const noexcept;
 
   const InstrumentRegistry* registry_;
-  StrategyId strategy_id_;
   bool enabled_;
   Seq checkpoint_every_;
-  std::vector<Slot> slots_;
-  std::vector<int> slot_index_;  // by instrument id; -1 = not traded
+  std::vector<Instance> instances_;        // by strategy id - 1
+  std::vector<Slot> slots_;                // strategy-major
+  std::vector<InstrumentSlots> by_instrument_;  // by instrument id
+  std::vector<std::uint64_t> max_trade_id_;     // by instrument: fills at or below are duplicates (as in the router)
   std::vector<L2Book> books_;    // by instrument id (empty when book_levels_per_side is 0)
   SignalBuffer signals_;
   Seq last_seq_ = 0;
   bool reconciling_ = false;
-  static constexpr std::size_t kMaxOut = 8;
+  static constexpr std::size_t kMaxOut = 32;            // intents per input, all strategies
+  static constexpr unsigned kMaxPerStrategy = 16;       // per strategy per input (4 bits of the id)
   Event out_[kMaxOut];
   std::size_t out_count_ = 0;
+  std::uint8_t out_per_strategy_[kMaxStrategies] = {};
   std::atomic<std::uint64_t> intents_{0};  // single writer (owner thread), read by status
 };
 

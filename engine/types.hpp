@@ -1,6 +1,7 @@
 // Small strong identifiers and enums shared by every stage. Header-only, trivially copyable.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -25,6 +26,34 @@ constexpr ClientOrderId make_client_order_id(Seq origin_seq, unsigned index) noe
   return (origin_seq << 8) | (index & 0xFFu);
 }
 constexpr Seq origin_seq_of(ClientOrderId id) noexcept { return id >> 8; }
+
+// Strategies: one engine hosts up to kMaxStrategies strategy instances, ids 1..kMaxStrategies in
+// configuration order. Id 0 (kSystemStrategy) is the engine itself: the router's own orders for a
+// system book and fills no strategy can be attributed.
+inline constexpr std::size_t kMaxStrategies = 7;
+inline constexpr StrategyId kSystemStrategy = 0;
+inline constexpr std::size_t kStrategyBooks = kMaxStrategies + 1;  // book 0 = system, 1.. = strategy id
+
+// The index byte of a client order id (make_client_order_id) says whose order it is:
+//   bit 7     the order was made downstream of the strategies (router flatten: 1; a venue's
+//             bracket exit is its entry's id with this bit set, see gateways/bar_venue.hpp),
+//   bits 4..6 strategy id - 1 (7 = the system book),
+//   bits 0..3 the order's number among that strategy's orders from the same input.
+// A single strategy (id 1) therefore numbers its orders 0, 1, 2, ... as before strategies were
+// counted. Fills are attributed through the order's recorded strategy_id where a stage holds the
+// order, else through these bits (bracket exits, orders adopted by reconciliation).
+constexpr unsigned strategy_order_index(StrategyId strategy, unsigned number, bool downstream = false) noexcept {
+  const unsigned book = strategy == kSystemStrategy || strategy > kMaxStrategies ? 7u : strategy - 1u;
+  return (downstream ? 0x80u : 0u) | (book << 4) | (number & 0x0Fu);
+}
+constexpr StrategyId strategy_of_order(ClientOrderId id) noexcept {
+  const auto book = static_cast<unsigned>((id >> 4) & 0x7u);
+  return book == 7u ? kSystemStrategy : static_cast<StrategyId>(book + 1u);
+}
+// The book a strategy id's positions go to: itself, or the system book for an id out of range.
+constexpr std::size_t book_of(StrategyId strategy) noexcept {
+  return strategy <= kMaxStrategies ? strategy : 0;
+}
 
 enum class Side : std::uint8_t { kNone = 0, kBuy = 1, kSell = 2 };
 enum class OrderType : std::uint8_t { kMarket = 1, kLimit = 2, kLimitMaker = 3 };

@@ -127,8 +127,9 @@ std::string input_to_json(const Event& e, const std::vector<std::string>& symbol
       j.str("user", u < users.size() && !users[u].empty()
                         ? users[u]
                         : (u == 0 ? "system" : (u == kUnknownUser ? "unauthenticated" : "user#" + std::to_string(u))))
-          .str("command", to_string(p.admin.command))
-          .u64("arg_code", p.admin.arg_code)
+          .str("command", to_string(p.admin.command));
+      if (p.admin.strategy_id != 0) j.u64("strategy_id", p.admin.strategy_id);  // scoped to one strategy
+      j.u64("arg_code", p.admin.arg_code)
           .i64("arg_value", p.admin.arg_value)
           .u64("request_id", p.admin.request_id);
       break;
@@ -148,6 +149,7 @@ std::string output_to_json(const Event& e, std::uint32_t index, const std::vecto
   if (e.type() == EventType::kAdmin) {
     j.str("command", to_string(e.payload.admin.command))
         .str("cause", e.payload.admin.arg_code == 1 ? "daily_loss_limit" : (e.payload.admin.arg_code == 2 ? "max_drawdown" : "operator"));
+    if (e.payload.admin.strategy_id != 0) j.u64("strategy_id", e.payload.admin.strategy_id);
     return j.done();
   }
   j.str("instrument", symbol_of(e.instrument(), symbols));

@@ -64,6 +64,17 @@ static Result<replay::BacktestOptions> to_backtest_options(const BacktestCommand
     cfg.core.risk.default_limits = InstrumentRiskLimits{};
     cfg.core.risk.per_instrument.assign(cfg.registry->size(), InstrumentRiskLimits{});
     if (Status s = apply_config_file(options.config, cfg); !s.ok()) return s.error();
+    // A backtest runs the one strategy --strategy names (strategy 1); several strategies are a
+    // live/paper configuration.
+    if (!cfg.core.strategy.strategies.empty())
+      return Error{ErrorCode::kInvalidArgument, "--config " + options.config +
+                                                    ": [[strategies]] configures several strategies for `sequent live`; a backtest runs "
+                                                    "the one --strategy names (use a [strategy] file, or none)"};
+    for (const StrategyRiskLimits& l : cfg.core.risk.per_strategy)
+      if (l.any())
+        return Error{ErrorCode::kInvalidArgument, "--config " + options.config +
+                                                      ": [risk.strategy.NAME] limits are for `sequent live` with several strategies; a "
+                                                      "backtest runs one strategy: put its limits in [risk]"};
     o.risk = cfg.core.risk;
   }
   return o;

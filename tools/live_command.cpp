@@ -630,6 +630,16 @@ int run_live(const LiveOptions& options) {
                              (cfg.gate_orders ? ", gated)" : ")")).c_str()
                           : "off",
                console_on ? cfg.console.c_str() : "off");
+  if (!cfg.core.strategy.strategies.empty()) {
+    // Several strategies: the banner's strategy= shows the unused single-strategy default.
+    for (std::size_t k = 0; k < cfg.core.strategy.strategies.size(); ++k) {
+      const StrategyInstanceConfig& ic = cfg.core.strategy.strategies[k];
+      std::string syms;
+      for (const StrategySlotConfig& slot : ic.slots) syms += (syms.empty() ? "" : ",") + cfg.registry->at(slot.instrument).symbol;
+      std::fprintf(stderr, "sequent live: strategy %zu %s kind=%s instruments=%s%s\n", k + 1, ic.name.c_str(), ic.kind.c_str(),
+                   syms.c_str(), ic.enabled ? "" : " (stopped)");
+    }
+  }
 
   std::atomic<bool> stop_input{false};
   std::atomic<bool> stop_exchange{false};
@@ -926,6 +936,18 @@ int run_live(const LiveOptions& options) {
   std::printf("final seq=%" PRIu64 " state_hash=%s orders=%" PRIu64 " fills=%" PRIu64 " pnl=%s\n",
               sequencer.last_seq(), hash, counters.orders.load(), counters.fills.load(),
               money_text(counters.net_pnl_raw.load()).c_str());
+  const StrategyStage& stages = (*core)->strategy();
+  if (stages.strategy_count() > 1) {
+    // Per strategy (the router's books, fills attributed through each order's strategy_id).
+    const StrategyPositions& books = (*core)->router().strategy_positions();
+    for (StrategyId id = 1; id <= stages.strategy_count(); ++id)
+      std::printf("strategy %u %s pnl=%s realised=%s unrealised=%s fees=%s\n", static_cast<unsigned>(id),
+                  stages.strategy_name(id).c_str(), money_text(books.net_pnl(id).raw()).c_str(),
+                  money_text(books.realised(id).raw()).c_str(), money_text(books.unrealised(id).raw()).c_str(),
+                  money_text(books.fees(id).raw()).c_str());
+    if (!books.empty(kSystemStrategy))
+      std::printf("strategy 0 system pnl=%s\n", money_text(books.net_pnl(kSystemStrategy).raw()).c_str());
+  }
   std::fflush(stdout);
   return exit_code;
 }

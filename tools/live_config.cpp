@@ -139,13 +139,14 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
   static const std::vector<std::pair<std::string, std::vector<std::string>>> kKnown = {
       {"instruments", {}},
       {"users", {}},
+      {"strategies", {}},
       {"session", {"mode", "seed", "pipeline", "wait", "ring_capacity"}},
       {"market", {"events_per_second"}},
       {"strategy", {"name", "bar_interval_ms", "fast", "slow", "signal", "qty"}},
       {"risk", {"max_order_qty", "max_order_notional", "max_position_qty", "max_position_notional", "price_band_bps",
                 "initial_equity", "max_gross_exposure", "max_open_orders", "max_orders_per_second", "max_orders_per_day",
                 "trading_day_start_utc", "daily_loss_limit", "max_drawdown", "cancel_on_halt", "flatten_on_halt",
-                "instrument"}},
+                "instrument", "strategy"}},
       {"threads", {"sequencer", "venue", "core", "strategy", "risk", "router", "console"}},
       {"console", {"address", "enabled", "tls_cert", "tls_key", "max_frame_bytes", "rate_limit_per_s", "max_connections",
                    "max_backlog"}},
@@ -162,7 +163,8 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
       for (const auto& [name, list] : kKnown) sections.push_back(name);
       return config_error(path, &node, section.str(), "unknown section" + did_you_mean(std::string(section.str()), sections));
     }
-    if (section.str() == "instruments" || section.str() == "users") continue;  // arrays of tables, checked where read
+    if (section.str() == "instruments" || section.str() == "users" || section.str() == "strategies")
+      continue;  // arrays of tables, checked where read
     const toml::table* t = node.as_table();
     if (t == nullptr) return config_error(path, &node, section.str(), "expected a table ([" + std::string(section.str()) + "])");
     for (const auto& [key, value] : *t) {
@@ -286,6 +288,198 @@ Status read_users(const std::string& path, const toml::table& root, LiveConfig& 
   return {};
 }
 
+// [[strategies]]: several strategies in one engine, ids 1..N in file order. Each names itself
+// (unique; [risk.strategy.NAME] refers to it), its algorithm (kind), the instruments it trades
+// with its order size per instrument (qty: one decimal for all, or a table by symbol), and
+// optionally params (the algorithm's named parameters), bar_interval_ms and enabled.
+Status read_strategies(const std::string& path, const toml::table& root, LiveConfig& cfg) {
+  const toml::node* node = root.get("strategies");
+  if (node == nullptr) return {};
+  if (const toml::node* single = root.get("strategy"))
+    return config_error(path, single, "strategy",
+                        "use either [strategy] (one strategy) or [[strategies]] (several) in one file, not both");
+  const toml::array* list = node->as_array();
+  if (list == nullptr || list->empty() || !list->is_array_of_tables())
+    return config_error(path, node, "strategies", "expected one or more [[strategies]] tables");
+  if (list->size() > kMaxStrategies)
+    return config_error(path, node, "strategies",
+                        "at most " + std::to_string(kMaxStrategies) + " strategies, " + std::to_string(list->size()) + " given");
+  static const std::vector<std::string> kKeys = {"name", "kind", "instruments", "qty", "params", "bar_interval_ms", "enabled"};
+  static const std::vector<std::string> kKinds = {"macd", "sma_cross", "kama_tsmom"};
+  std::vector<StrategyInstanceConfig> out;
+  std::size_t index = 0;
+  for (const toml::node& item : *list) {
+    const std::string key = "strategies[" + std::to_string(index++) + "]";
+    const toml::table* t = item.as_table();
+    for (const auto& [k, v] : *t) {
+      if (std::find(kKeys.begin(), kKeys.end(), std::string(k.str())) == kKeys.end())
+        return config_error(path, &v, key + "." + std::string(k.str()), "unknown key" + did_you_mean(std::string(k.str()), kKeys));
+    }
+    StrategyInstanceConfig ic;
+    for (const char* name : {"name", "kind"}) {
+      const toml::node* n = t->get(name);
+      if (n == nullptr) return config_error(path, &item, key + "." + name, "missing");
+      if (!n->is_string()) return config_error(path, n, key + "." + name, "expected a string");
+    }
+    ic.name = *t->get("name")->value<std::string>();
+    ic.kind = *t->get("kind")->value<std::string>();
+    bool name_ok = !ic.name.empty() && ic.name.size() <= 32;
+    for (char c : ic.name) name_ok = name_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-');
+    if (!name_ok)
+      return config_error(path, t->get("name"), key + ".name", "1 to 32 letters, digits, '_' or '-', was '" + ic.name + "'");
+    for (const StrategyInstanceConfig& other : out)
+      if (other.name == ic.name)
+        return config_error(path, t->get("name"), key + ".name", "strategy '" + ic.name + "' is defined twice");
+    if (std::find(kKinds.begin(), kKinds.end(), ic.kind) == kKinds.end())
+      return config_error(path, t->get("kind"), key + ".kind",
+                          "unknown strategy '" + ic.kind + "'" + did_you_mean(ic.kind, kKinds) + " (known: macd, sma_cross, kama_tsmom)");
+    const toml::node* instruments = t->get("instruments");
+    if (instruments == nullptr) return config_error(path, &item, key + ".instruments", "missing (a list of symbols)");
+    const toml::array* symbols = instruments->as_array();
+    if (symbols == nullptr || symbols->empty())
+      return config_error(path, instruments, key + ".instruments", "expected a non-empty list of symbols such as [\"BTCUSDT\"]");
+    const toml::node* qty = t->get("qty");
+    if (qty == nullptr) return config_error(path, &item, key + ".qty", "missing (the order size, per instrument or for all)");
+    const toml::table* qty_table = qty->as_table();
+    if (qty_table == nullptr && !qty->is_string())
+      return config_error(path, qty, key + ".qty", "expected a decimal string such as \"0.01\" or a table { SYMBOL = \"0.01\" }");
+    for (const toml::node& sym : *symbols) {
+      if (!sym.is_string()) return config_error(path, &sym, key + ".instruments", "expected symbol strings");
+      const std::string symbol = *sym.value<std::string>();
+      auto id = cfg.registry->find(symbol);
+      if (!id) return config_error(path, &sym, key + ".instruments", "unknown instrument '" + symbol + "' (not in [[instruments]])");
+      for (const StrategySlotConfig& slot : ic.slots)
+        if (slot.instrument == *id) return config_error(path, &sym, key + ".instruments", symbol + " listed twice");
+      const toml::node* qn = qty_table != nullptr ? qty_table->get(symbol) : qty;
+      const std::string qkey = key + ".qty" + (qty_table != nullptr ? "." + symbol : "");
+      if (qn == nullptr) return config_error(path, qty, qkey, "missing: every instrument needs an order size");
+      if (!qn->is_string()) return config_error(path, qn, qkey, "expected a decimal string such as \"0.01\"");
+      Qty q;
+      const std::string text = *qn->value<std::string>();
+      if (parse_decimal(text, q) != ParseStatus::kOk || !q.is_positive())
+        return config_error(path, qn, qkey, "expected a positive decimal, was '" + text + "'");
+      if (!cfg.registry->at(*id).qty_on_lot(q))
+        return config_error(path, qn, qkey, "not a multiple of the lot size " + to_string(cfg.registry->at(*id).lot_size));
+      ic.slots.push_back(StrategySlotConfig{*id, q});
+    }
+    if (qty_table != nullptr) {
+      for (const auto& [symbol, value] : *qty_table) {
+        bool listed = false;
+        for (const toml::node& sym : *symbols) listed = listed || (sym.is_string() && *sym.value<std::string>() == symbol.str());
+        if (!listed)
+          return config_error(path, &value, key + ".qty." + std::string(symbol.str()), "not in " + key + ".instruments");
+      }
+    }
+    if (const toml::node* params = t->get("params")) {
+      const toml::table* pt = params->as_table();
+      if (pt == nullptr) return config_error(path, params, key + ".params", "expected a table { NAME = value }");
+      for (const auto& [k, v] : *pt) {
+        std::string value;
+        if (v.is_string()) {
+          value = *v.value<std::string>();
+        } else if (v.is_integer()) {
+          value = std::to_string(*v.value<std::int64_t>());
+        } else if (v.is_floating_point()) {
+          char buf[64];
+          std::snprintf(buf, sizeof(buf), "%.17g", *v.value<double>());
+          value = buf;
+        } else {
+          return config_error(path, &v, key + ".params." + std::string(k.str()), "expected a number or a string");
+        }
+        ic.params.emplace_back(std::string(k.str()), value);
+      }
+    }
+    if (const toml::node* n = t->get("bar_interval_ms")) {
+      auto v = n->value<std::int64_t>();
+      if (!n->is_integer() || !v || *v < 1 || *v > 86'400'000)
+        return config_error(path, n, key + ".bar_interval_ms", "expected an integer in 1..86400000");
+      ic.bar_interval_ns = *v * kMs;
+    }
+    if (const toml::node* n = t->get("enabled")) {
+      if (!n->is_boolean()) return config_error(path, n, key + ".enabled", "expected true or false");
+      ic.enabled = *n->value<bool>();
+    }
+    // The algorithm checks its own parameters (names, ranges, fast < slow).
+    if (auto made = make_strategy(ic, ic.slots.front()); !made)
+      return config_error(path, t->get("params") ? t->get("params") : &item, key + ".params", made.error().message);
+    out.push_back(std::move(ic));
+  }
+  cfg.core.strategy.strategies = std::move(out);
+  return {};
+}
+
+// [risk.strategy.NAME]: limits of one strategy. Each may only tighten the global or per-instrument
+// limit it corresponds to (for every instrument the strategy trades).
+Status read_strategy_limits(const std::string& path, const Reader& r, LiveConfig& cfg) {
+  const toml::node* n = r.node("risk.strategy");
+  if (n == nullptr) return {};
+  const toml::table* t = n->as_table();
+  if (t == nullptr) return config_error(path, n, "risk.strategy", "expected tables [risk.strategy.NAME]");
+  static const std::vector<std::string> kKeys = {"max_order_qty", "max_order_notional", "max_position_qty",
+                                                 "max_position_notional", "max_open_orders", "daily_loss_limit"};
+  const std::vector<StrategyInstanceConfig> instances = cfg.core.strategy.instances();
+  std::vector<std::string> names;
+  for (const StrategyInstanceConfig& ic : instances) names.push_back(ic.name);
+  RiskConfig& risk = cfg.core.risk;
+  Reader reader = r;
+  for (const auto& [name, value] : *t) {
+    const std::string key = "risk.strategy." + std::string(name.str());
+    const auto found = std::find(names.begin(), names.end(), std::string(name.str()));
+    if (found == names.end())
+      return config_error(path, &value, key, "unknown strategy" + did_you_mean(std::string(name.str()), names) +
+                                                 " (strategies: the names in [[strategies]], or [strategy] name)");
+    const std::size_t k = static_cast<std::size_t>(found - names.begin());
+    const toml::table* lt = value.as_table();
+    if (lt == nullptr) return config_error(path, &value, key, "expected a table of limits");
+    for (const auto& [lk, lv] : *lt) {
+      if (std::find(kKeys.begin(), kKeys.end(), std::string(lk.str())) == kKeys.end())
+        return config_error(path, &lv, key + "." + std::string(lk.str()), "unknown key" + did_you_mean(std::string(lk.str()), kKeys));
+    }
+    StrategyRiskLimits& l = risk.per_strategy[k + 1];
+    SEQUENT_TRY(reader.decimal(key + ".max_order_qty", l.max_order_qty, true));
+    SEQUENT_TRY(reader.decimal(key + ".max_order_notional", l.max_order_notional, true));
+    SEQUENT_TRY(reader.decimal(key + ".max_position_qty", l.max_position_qty, true));
+    SEQUENT_TRY(reader.decimal(key + ".max_position_notional", l.max_position_notional, true));
+    SEQUENT_TRY(reader.integer(key + ".max_open_orders", l.max_open_orders, 1, 100'000'000));
+    SEQUENT_TRY(reader.decimal(key + ".daily_loss_limit", l.daily_loss_limit, true));
+    // Contradictions: a per-strategy limit above the global one, or above the per-instrument
+    // limit of an instrument the strategy trades.
+    auto above = [&](const char* field, std::int64_t mine, std::int64_t limit, const std::string& whose) -> Status {
+      if (mine > 0 && limit > 0 && mine > limit)
+        return config_error(path, lt->get(field), key + "." + field,
+                            "above " + whose + "; a per-strategy limit may only tighten it");
+      return {};
+    };
+    const InstrumentRiskLimits& common = risk.default_limits;
+    SEQUENT_TRY(above("max_order_qty", l.max_order_qty.raw(), common.max_order_qty.raw(), "risk.max_order_qty (" + to_string(common.max_order_qty) + ")"));
+    SEQUENT_TRY(above("max_order_notional", l.max_order_notional.raw(), common.max_order_notional.raw(),
+                      "risk.max_order_notional (" + to_string(common.max_order_notional) + ")"));
+    SEQUENT_TRY(above("max_position_qty", l.max_position_qty.raw(), common.max_position_qty.raw(),
+                      "risk.max_position_qty (" + to_string(common.max_position_qty) + ")"));
+    SEQUENT_TRY(above("max_position_notional", l.max_position_notional.raw(), common.max_position_notional.raw(),
+                      "risk.max_position_notional (" + to_string(common.max_position_notional) + ")"));
+    for (const StrategySlotConfig& slot : instances[k].slots) {
+      if (slot.instrument >= risk.per_instrument.size()) continue;
+      const InstrumentRiskLimits& li = risk.per_instrument[slot.instrument];
+      const std::string sym = cfg.registry->at(slot.instrument).symbol;
+      SEQUENT_TRY(above("max_order_qty", l.max_order_qty.raw(), li.max_order_qty.raw(),
+                        "the " + sym + " limit risk.instrument." + sym + ".max_order_qty (" + to_string(li.max_order_qty) + ")"));
+      SEQUENT_TRY(above("max_order_notional", l.max_order_notional.raw(), li.max_order_notional.raw(),
+                        "the " + sym + " limit risk.instrument." + sym + ".max_order_notional (" + to_string(li.max_order_notional) + ")"));
+      SEQUENT_TRY(above("max_position_qty", l.max_position_qty.raw(), li.max_position_qty.raw(),
+                        "the " + sym + " limit risk.instrument." + sym + ".max_position_qty (" + to_string(li.max_position_qty) + ")"));
+      SEQUENT_TRY(above("max_position_notional", l.max_position_notional.raw(), li.max_position_notional.raw(),
+                        "the " + sym + " limit risk.instrument." + sym + ".max_position_notional (" +
+                            to_string(li.max_position_notional) + ")"));
+    }
+    SEQUENT_TRY(above("max_open_orders", l.max_open_orders, risk.max_open_orders,
+                      "risk.max_open_orders (" + std::to_string(risk.max_open_orders) + ")"));
+    SEQUENT_TRY(above("daily_loss_limit", l.daily_loss_limit.raw(), risk.daily_loss_limit.raw(),
+                      "risk.daily_loss_limit (" + to_string(risk.daily_loss_limit) + ")"));
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string_view to_string(Role r) noexcept {
@@ -399,6 +593,7 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
       if (!found) s.slots.push_back(StrategySlotConfig{*id, qty});
     }
   }
+  SEQUENT_TRY(read_strategies(path, root, cfg));
   // Common limits ([risk]) apply to every instrument; [risk.instrument.SYMBOL] may only tighten.
   RiskConfig& risk = cfg.core.risk;
   std::vector<InstrumentRiskLimits*> all_limits{&risk.default_limits};
@@ -489,6 +684,7 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
         SEQUENT_TRY(looser("max_position_notional", lim.max_position_notional.raw(), common.max_position_notional.raw()));
     }
   }
+  SEQUENT_TRY(read_strategy_limits(path, r, cfg));
   const int cpus = 1024;
   SEQUENT_TRY(r.integer("threads.sequencer", cfg.sequencer_cpu, -1, cpus));
   SEQUENT_TRY(r.integer("threads.venue", cfg.venue_cpu, -1, cpus));
@@ -583,10 +779,27 @@ std::string resolved_config_text(const LiveConfig& cfg) {
   std::snprintf(rate, sizeof(rate), "%.17g", cfg.events_per_second);
   o << "[market]\nevents_per_second = " << rate << "\n\n";
   const StrategyStageConfig& s = cfg.core.strategy;
-  o << "[strategy]\nname = \"" << s.name << "\"\nbar_interval_ms = " << s.bar_interval_ns / kMs << "\nfast = " << s.macd.fast
-    << "\nslow = " << s.macd.slow << "\nsignal = " << s.macd.signal << "\n\n[strategy.qty]\n";
-  for (const StrategySlotConfig& slot : s.slots)
-    o << cfg.registry->at(slot.instrument).symbol << " = \"" << to_string(slot.order_qty) << "\"\n";
+  if (s.strategies.empty()) {
+    o << "[strategy]\nname = \"" << s.name << "\"\nbar_interval_ms = " << s.bar_interval_ns / kMs << "\nfast = " << s.macd.fast
+      << "\nslow = " << s.macd.slow << "\nsignal = " << s.macd.signal << "\n\n[strategy.qty]\n";
+    for (const StrategySlotConfig& slot : s.slots)
+      o << cfg.registry->at(slot.instrument).symbol << " = \"" << to_string(slot.order_qty) << "\"\n";
+  } else {
+    for (const StrategyInstanceConfig& ic : s.strategies) {
+      o << "[[strategies]]\nname = \"" << ic.name << "\"\nkind = \"" << ic.kind << "\"\nbar_interval_ms = "
+        << (ic.bar_interval_ns > 0 ? ic.bar_interval_ns : s.bar_interval_ns) / kMs << "\nenabled = " << (ic.enabled ? "true" : "false")
+        << "\ninstruments = [";
+      for (std::size_t i = 0; i < ic.slots.size(); ++i)
+        o << (i == 0 ? "\"" : ", \"") << cfg.registry->at(ic.slots[i].instrument).symbol << "\"";
+      o << "]\nqty = { ";
+      for (std::size_t i = 0; i < ic.slots.size(); ++i)
+        o << (i == 0 ? "" : ", ") << cfg.registry->at(ic.slots[i].instrument).symbol << " = \"" << to_string(ic.slots[i].order_qty) << "\"";
+      o << " }\nparams = { ";
+      for (std::size_t i = 0; i < ic.params.size(); ++i)
+        o << (i == 0 ? "" : ", ") << ic.params[i].first << " = \"" << ic.params[i].second << "\"";
+      o << " }\n\n";
+    }
+  }
   o << "\n[threads]\nsequencer = " << cfg.sequencer_cpu << "\nvenue = " << cfg.venue_cpu << "\ncore = " << cfg.pipeline.core_cpu
     << "\nstrategy = " << cfg.pipeline.strategy_cpu << "\nrisk = " << cfg.pipeline.risk_cpu << "\nrouter = " << cfg.pipeline.router_cpu << "\nconsole = " << cfg.console_cpu
     << "\n\n[console]\naddress = \"" << cfg.console << "\"\nenabled = " << (cfg.console_settings.enabled ? "true" : "false")
@@ -621,6 +834,22 @@ std::string resolved_config_text(const LiveConfig& cfg) {
     o << "max_gross_exposure = \"" << to_string(Money::from_raw(risk.max_gross_exposure_bps * 10'000)) << "\"\n";
   if (risk.daily_loss_limit.is_positive()) o << "daily_loss_limit = \"" << to_string(risk.daily_loss_limit) << "\"\n";
   if (risk.max_drawdown_bps > 0) o << "max_drawdown = \"" << to_string(Money::from_raw(risk.max_drawdown_bps * 10'000)) << "\"\n";
+  // The common limits (risk's defaults, part of its state hash) where every instrument's own
+  // limit is within them, so reading this text back gives the same defaults and the same hash.
+  {
+    const InstrumentRiskLimits& d = risk.default_limits;
+    auto within = [&](auto field) {
+      if (!(d.*field).is_positive()) return false;
+      for (const InstrumentRiskLimits& l : risk.per_instrument)
+        if (!(l.*field).is_positive() || (l.*field) > (d.*field)) return false;
+      return true;
+    };
+    if (within(&InstrumentRiskLimits::max_order_qty)) o << "max_order_qty = \"" << to_string(d.max_order_qty) << "\"\n";
+    if (within(&InstrumentRiskLimits::max_order_notional)) o << "max_order_notional = \"" << to_string(d.max_order_notional) << "\"\n";
+    if (within(&InstrumentRiskLimits::max_position_qty)) o << "max_position_qty = \"" << to_string(d.max_position_qty) << "\"\n";
+    if (within(&InstrumentRiskLimits::max_position_notional))
+      o << "max_position_notional = \"" << to_string(d.max_position_notional) << "\"\n";
+  }
   if (risk.max_open_orders > 0) o << "max_open_orders = " << risk.max_open_orders << "\n";
   if (risk.max_orders_per_second > 0) o << "max_orders_per_second = " << risk.max_orders_per_second << "\n";
   if (risk.max_orders_per_day > 0) o << "max_orders_per_day = " << risk.max_orders_per_day << "\n";
@@ -633,6 +862,18 @@ std::string resolved_config_text(const LiveConfig& cfg) {
     if (l.max_position_qty.is_positive()) o << "max_position_qty = \"" << to_string(l.max_position_qty) << "\"\n";
     if (l.max_position_notional.is_positive()) o << "max_position_notional = \"" << to_string(l.max_position_notional) << "\"\n";
     if (l.price_band_bps > 0) o << "price_band_bps = " << l.price_band_bps << "\n";
+  }
+  const std::vector<StrategyInstanceConfig> instances = s.instances();
+  for (std::size_t k = 0; k < instances.size() && k + 1 < risk.per_strategy.size(); ++k) {
+    const StrategyRiskLimits& l = risk.per_strategy[k + 1];
+    if (!l.any()) continue;
+    o << "\n[risk.strategy." << instances[k].name << "]\n";
+    if (l.max_order_qty.is_positive()) o << "max_order_qty = \"" << to_string(l.max_order_qty) << "\"\n";
+    if (l.max_order_notional.is_positive()) o << "max_order_notional = \"" << to_string(l.max_order_notional) << "\"\n";
+    if (l.max_position_qty.is_positive()) o << "max_position_qty = \"" << to_string(l.max_position_qty) << "\"\n";
+    if (l.max_position_notional.is_positive()) o << "max_position_notional = \"" << to_string(l.max_position_notional) << "\"\n";
+    if (l.max_open_orders > 0) o << "max_open_orders = " << l.max_open_orders << "\n";
+    if (l.daily_loss_limit.is_positive()) o << "daily_loss_limit = \"" << to_string(l.daily_loss_limit) << "\"\n";
   }
   return o.str();
 }

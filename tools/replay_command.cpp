@@ -41,6 +41,27 @@ void print_state_text(const Core& core, const std::vector<std::string>& symbols)
                 to_string(p.realised()).c_str(), to_string(p.unrealised()).c_str(), to_string(p.fees()).c_str(),
                 to_string(p.net_pnl()).c_str());
   }
+  // Several strategies: each one's position per instrument it holds or traded, and its totals
+  // (fills attributed through each order's strategy_id; strategy 0 = the system book).
+  const StrategyStage& stages = core.strategy();
+  if (stages.strategy_count() > 1) {
+    const StrategyPositions& books = router.strategy_positions();
+    for (StrategyId s = 0; s <= stages.strategy_count(); ++s) {
+      if (s == kSystemStrategy && books.empty(s)) continue;
+      const std::string name = s == kSystemStrategy ? "system" : stages.strategy_name(s);
+      for (std::size_t i = 0; i < router.instrument_count(); ++i) {
+        const Position& p = books.at(s, static_cast<InstrumentId>(i));
+        if (p.qty().is_zero() && !p.bought().is_positive() && !p.sold().is_positive()) continue;
+        std::printf("strategy_position strategy=%s instrument=%s qty=%s avg_price=%s realised=%s unrealised=%s fees=%s net_pnl=%s\n",
+                    name.c_str(), i < symbols.size() ? symbols[i].c_str() : "?", to_string(p.qty()).c_str(),
+                    to_string(p.average_price()).c_str(), to_string(p.realised()).c_str(), to_string(p.unrealised()).c_str(),
+                    to_string(p.fees()).c_str(), to_string(p.net_pnl()).c_str());
+      }
+      std::printf("strategy_pnl strategy=%s net_pnl=%s realised=%s unrealised=%s fees=%s\n", name.c_str(),
+                  to_string(books.net_pnl(s)).c_str(), to_string(books.realised(s)).c_str(),
+                  to_string(books.unrealised(s)).c_str(), to_string(books.fees(s)).c_str());
+    }
+  }
   for (const OrderRecord& o : router.orders().sorted()) {
     std::printf("open_order client_order_id=%" PRIu64 " instrument=%s side=%s type=%s status=%s qty=%s cum_qty=%s price=%s\n",
                 o.client_order_id, o.instrument < symbols.size() ? symbols[o.instrument].c_str() : "?",

@@ -259,7 +259,7 @@ TEST(LiveCommand, TightRiskLimitsDenyOrdersWithTheirReason) {
 
 TEST(LiveCommand, EveryExampleConfigLoads) {
   for (const char* example : {"config/paper.toml", "config/advisory.toml", "config/live.toml", "config/backtest.toml",
-                              "config/binance-testnet.toml", "config/binance-local.toml"})
+                              "config/binance-testnet.toml", "config/binance-local.toml", "config/multi-strategy.toml"})
     EXPECT_EQ(run(std::string("check-config ") + example).exit_code, 0) << example << ": " << run(std::string("check-config ") + example).err;
   const RunResult live = run("live --config config/live.toml --events 10");
   EXPECT_EQ(live.exit_code, 2) << "live mode needs --confirm-live";
@@ -267,7 +267,7 @@ TEST(LiveCommand, EveryExampleConfigLoads) {
 }
 
 TEST(LiveCommand, ExampleConfigsRun) {
-  for (const char* example : {"config/paper.toml", "config/advisory.toml"}) {
+  for (const char* example : {"config/paper.toml", "config/advisory.toml", "config/multi-strategy.toml"}) {
     const RunResult r = run(std::string("live --config ") + example + " --events 20000");
     EXPECT_EQ(r.exit_code, 0) << example << ": " << r.err;
     EXPECT_FALSE(final_line(r.out).empty()) << example;
@@ -276,3 +276,86 @@ TEST(LiveCommand, ExampleConfigsRun) {
 }
 
 }  // namespace
+
+namespace {
+
+const char* kTwoStrategies =
+    "[[strategies]]\nname = \"trend\"\nkind = \"macd\"\ninstruments = [\"BTCUSDT\", \"ETHUSDT\"]\n"
+    "qty = { BTCUSDT = \"0.01\", ETHUSDT = \"0.3\" }\nparams = { fast = 12, slow = 26, signal = 9 }\n\n"
+    "[[strategies]]\nname = \"fast\"\nkind = \"sma_cross\"\ninstruments = [\"BTCUSDT\"]\nqty = \"0.02\"\n"
+    "params = { fast = 5, slow = 20 }\n\n"
+    "[risk]\nmax_order_qty = \"1\"\nmax_position_qty = \"5\"\nmax_open_orders = 20\ndaily_loss_limit = \"2500\"\n\n";
+
+}  // namespace
+
+TEST(CheckConfig, LoadsTwoStrategiesWithTheirLimitsAndRoundTrips) {
+  const RunResult r = check_config_text(std::string(kTwoStrategies) +
+                                        "[risk.strategy.fast]\nmax_order_qty = \"0.05\"\nmax_position_notional = \"10000\"\n"
+                                        "max_open_orders = 2\ndaily_loss_limit = \"200\"\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"name = \"trend\"", "name = \"fast\"", "kind = \"sma_cross\"", "[risk.strategy.fast]",
+                           "max_order_qty = \"0.05\"", "daily_loss_limit = \"200\"", "qty = { BTCUSDT = \"0.02\" }"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " missing in:\n" << r.out;
+  EXPECT_EQ(r.out.find("[strategy]"), std::string::npos) << "only one form in the resolved text";
+  const RunResult again = check_config_text(r.out);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, r.out);
+}
+
+TEST(CheckConfig, RefusesAPerStrategyLimitAboveTheGlobalOrInstrumentOne) {
+  RunResult r = check_config_text(std::string(kTwoStrategies) + "[risk.strategy.fast]\nmax_position_qty = \"6\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(":22: risk.strategy.fast.max_position_qty: above risk.max_position_qty (5)"), std::string::npos) << r.err;
+  r = check_config_text(std::string(kTwoStrategies) + "[risk.instrument.BTCUSDT]\nmax_order_qty = \"0.5\"\n\n"
+                        "[risk.strategy.fast]\nmax_order_qty = \"0.6\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(":25: risk.strategy.fast.max_order_qty: above the BTCUSDT limit"), std::string::npos) << r.err;
+  r = check_config_text(std::string(kTwoStrategies) + "[risk.strategy.trend]\ndaily_loss_limit = \"3000\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("risk.strategy.trend.daily_loss_limit: above risk.daily_loss_limit"), std::string::npos) << r.err;
+  r = check_config_text(std::string(kTwoStrategies) + "[risk.strategy.trend]\nmax_open_orders = 21\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("risk.strategy.trend.max_open_orders: above risk.max_open_orders"), std::string::npos) << r.err;
+}
+
+TEST(CheckConfig, RefusesBadStrategiesWithFileLineAndKey) {
+  // Duplicate name.
+  RunResult r = check_config_text(std::string(kTwoStrategies) +
+                                  "[[strategies]]\nname = \"fast\"\nkind = \"macd\"\ninstruments = [\"ETHUSDT\"]\nqty = \"0.1\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(":22: strategies[2].name: strategy 'fast' is defined twice"), std::string::npos) << r.err;
+  // Unknown key, with a suggestion.
+  r = check_config_text("[[strategies]]\nname = \"a\"\nkind = \"macd\"\ninstrument = [\"BTCUSDT\"]\nqty = \"0.1\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(":4: strategies[0].instrument: unknown key (did you mean 'instruments'?)"), std::string::npos) << r.err;
+  // Unknown algorithm, with a suggestion; bad parameter; both forms; unknown strategy in limits.
+  r = check_config_text("[[strategies]]\nname = \"a\"\nkind = \"mcad\"\ninstruments = [\"BTCUSDT\"]\nqty = \"0.1\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(":3: strategies[0].kind: unknown strategy 'mcad' (did you mean 'macd'?)"), std::string::npos) << r.err;
+  r = check_config_text("[[strategies]]\nname = \"a\"\nkind = \"macd\"\ninstruments = [\"BTCUSDT\"]\nqty = \"0.1\"\nparams = { fats = 3 }\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(":6: strategies[0].params: strategy macd: unknown parameter 'fats'"), std::string::npos) << r.err;
+  r = check_config_text("[strategy]\nname = \"macd\"\n\n[[strategies]]\nname = \"a\"\nkind = \"macd\"\ninstruments = [\"BTCUSDT\"]\nqty = \"0.1\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(":1: strategy: use either [strategy] (one strategy) or [[strategies]]"), std::string::npos) << r.err;
+  r = check_config_text(std::string(kTwoStrategies) + "[risk.strategy.fsat]\nmax_order_qty = \"0.1\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(":21: risk.strategy.fsat: unknown strategy (did you mean 'fast'?)"), std::string::npos) << r.err;
+  r = check_config_text(std::string(kTwoStrategies) + "[risk.strategy.fast]\nmax_oder_qty = \"0.1\"\n");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(":22: risk.strategy.fast.max_oder_qty: unknown key (did you mean 'max_order_qty'?)"), std::string::npos) << r.err;
+}
+
+TEST(LiveCommand, TwoStrategiesTradeReportTheirOwnPnlAndReplayToTheSameHash) {
+  const std::string journal = temp_path("live_two_strategies");
+  std::filesystem::remove_all(journal);
+  const RunResult r = run_sequent("live --config config/multi-strategy.toml --console off --events 60000 --journal " + journal);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("strategy 1 trend pnl="), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("strategy 2 fast_cross pnl="), std::string::npos) << r.out;
+  const RunResult v = run_sequent("replay " + journal + " --verify");
+  std::filesystem::remove_all(journal);
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_NE(v.err.find("verified"), std::string::npos) << v.err;
+  EXPECT_NE(v.out.find("strategy_pnl strategy=fast_cross"), std::string::npos) << v.out;
+}

@@ -249,6 +249,32 @@ TEST(ScopedAdmin, SetStrategyParamOrderQtyChangesTheNextEntrySize) {
   EXPECT_TRUE(saw_btc && saw_eth);
 }
 
+TEST(ScopedAdmin, StrategyAndInstrumentScopesCombine) {
+  Fixture f;
+  StrategyStageConfig c = sma_config(f.registry);
+  StrategyInstanceConfig one;
+  one.name = "one";
+  one.kind = "sma_cross";
+  one.params = c.params;
+  one.slots = c.slots;
+  StrategyInstanceConfig two = one;
+  two.name = "two";
+  c.strategies = {one, two};
+  auto stage = StrategyStage::create(f.registry, c);
+  ASSERT_TRUE(stage) << stage.error().message;
+  Event stop = f.admin(AdminCommand::kStrategyStop, 0);
+  stop.payload.admin.strategy_id = 2;  // strategy "two" on BTCUSDT only
+  auto intents = run_prices(**stage, f, {stop});
+  std::size_t seen[3][2] = {};
+  for (const Event& e : intents) ++seen[e.payload.order.strategy_id][e.instrument()];
+  EXPECT_GT(seen[1][0], 0u);
+  EXPECT_GT(seen[1][1], 0u);
+  EXPECT_EQ(seen[2][0], 0u) << "stopped: strategy two on BTCUSDT";
+  EXPECT_GT(seen[2][1], 0u);
+  EXPECT_TRUE((*stage)->enabled());
+  EXPECT_TRUE((*stage)->strategy_enabled(2)) << "an instrument-scoped stop leaves the strategy itself on";
+}
+
 std::vector<ConsoleUpdate> drain(SpscRing<ConsoleUpdate>& ring) {
   std::vector<ConsoleUpdate> out;
   ConsoleUpdate u;

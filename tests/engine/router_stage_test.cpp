@@ -21,6 +21,7 @@ struct RouterFixture {
     e.header.seq = origin;
     e.header.flags = kFlagDerived;
     e.payload.order.client_order_id = make_client_order_id(origin, index);
+    e.payload.order.strategy_id = 1;  // as the strategy stage's orders carry
     e.payload.order.side = Side::kBuy;
     e.payload.order.order_type = OrderType::kLimit;
     e.payload.order.price = Price::from_units(90'000);
