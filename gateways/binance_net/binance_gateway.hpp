@@ -87,7 +87,11 @@ struct BinanceGatewayConfig {
   std::int64_t rest_timeout_ms = 10'000;
   std::int64_t order_timeout_ms = 10'000;  // no answer to order.place/cancel → unknown outcome
   std::int64_t ws_idle_timeout_ms = 60'000;
+  // Connections are replaced this long after opening (Binance cuts them at 24 h). The market
+  // stream rotates make-before-break (the new connection is opened and used only once it
+  // overlaps the old one: no message lost or doubled); the WS API closes and reopens.
   std::int64_t rotate_after_ms = 23LL * 3'600'000 + 30 * 60'000;
+  std::int64_t rotate_overlap_timeout_ms = 10'000;  // no overlap by then: switch anyway
   BackoffParams reconnect_backoff{100, 30'000, 1};
   double rate_limit_headroom = 0.9;  // refuse orders above this fraction of a known limit
   std::int64_t default_retry_after_ms = 1'000;
@@ -126,6 +130,8 @@ struct GatewayCounters {
   std::atomic<std::uint64_t> resyncs{0};           // depth resync markers emitted
   std::atomic<std::uint64_t> snapshots{0};         // depth snapshots applied
   std::atomic<std::uint64_t> reconnects{0};        // connections re-opened after a loss
+  std::atomic<std::uint64_t> rotations{0};         // market connections replaced make-before-break
+  std::atomic<std::uint64_t> rotation_duplicates{0};  // successor messages dropped as already delivered
   std::atomic<std::uint64_t> orders_sent{0};       // order.place sent
   std::atomic<std::uint64_t> cancels_sent{0};      // order.cancel sent
   std::atomic<std::uint64_t> orders_refused{0};    // refused locally (kOrderDenied / kCancelRejected)

@@ -332,6 +332,67 @@ TEST_F(BinanceGatewayTest, SurvivesServerDisconnectAndResyncsTheBook) {
   EXPECT_GE(gw_->counters().resyncs.load(), 1u);
 }
 
+// Rotation before Binance's 24-hour limit, forced every 300 ms here: make-before-break, so the
+// depth stream's U/u run on across every switch (no gap, no resync, no second snapshot) and no
+// trade is lost or delivered twice (the venue's trade ids are consecutive).
+TEST_F(BinanceGatewayTest, MarketRotationIsMakeBeforeBreakAndLosesNothing) {
+  cfg_.trading = false;
+  cfg_.rotate_after_ms = 300;
+  start_gateway();
+  ASSERT_TRUE(wait_for([&] { return gw_->books_synced(); }));
+  ASSERT_TRUE(wait_for([&] { return gw_->counters().rotations.load() >= 4; }))
+      << "rotations=" << gw_->counters().rotations.load() << " reconnects=" << gw_->counters().reconnects.load();
+  // Some traffic on the last successor too.
+  const std::size_t at_last_rotation = seen_.size();
+  ASSERT_TRUE(wait_for([&] {
+    return count([](const Event& e) { return e.type() == EventType::kBookLevel; }, at_last_rotation) > 0 &&
+           count([](const Event& e) { return e.type() == EventType::kTrade; }, at_last_rotation) > 0;
+  }));
+  const auto& c = gw_->counters();
+  EXPECT_EQ(c.reconnects.load(), 0u);
+  EXPECT_EQ(c.resyncs.load(), 0u);
+  EXPECT_EQ(c.snapshots.load(), 1u);
+  // Each switch waited for the overlap: at least the successor's first depth diff had come over
+  // the old connection too, and was dropped, not delivered twice.
+  EXPECT_GE(c.rotation_duplicates.load(), c.rotations.load());
+  std::uint64_t prev_u = 0, prev_trade = 0;
+  std::size_t diffs = 0, trades = 0, snapshots = 0;
+  bool in_snapshot = false;
+  for (const Event& e : seen_) {
+    if (e.type() == EventType::kTrade) {
+      if (prev_trade != 0) {
+        EXPECT_EQ(e.payload.trade.trade_id, prev_trade + 1) << "trade lost or doubled";
+      }
+      prev_trade = e.payload.trade.trade_id;
+      ++trades;
+    }
+    if (e.type() != EventType::kBookLevel) continue;
+    const BookLevelPayload& b = e.payload.book;
+    ASSERT_FALSE(b.side == Side::kNone && b.last_update_id == 0) << "resync marker";
+    if ((b.flags & kBookClear) != 0) in_snapshot = true;  // a snapshot's first level
+    if ((b.flags & kBookLast) == 0) continue;
+    if (in_snapshot) {  // its last level carries lastUpdateId
+      in_snapshot = false;
+      ++snapshots;
+      prev_u = b.last_update_id;
+      continue;
+    }
+    if (diffs++ == 0) {
+      EXPECT_LE(b.first_update_id, prev_u + 1);  // the first diff straddles the snapshot
+      EXPECT_GE(b.last_update_id, prev_u + 1);
+    } else {
+      EXPECT_EQ(b.first_update_id, prev_u + 1) << "depth gap across a rotation";
+    }
+    prev_u = b.last_update_id;
+  }
+  EXPECT_EQ(snapshots, 1u);
+  EXPECT_GE(diffs, 4u);
+  EXPECT_GT(trades, 0u);
+  std::printf("rotations=%llu duplicates dropped=%llu diffs=%zu trades=%zu\n",
+              static_cast<unsigned long long>(c.rotations.load()), static_cast<unsigned long long>(c.rotation_duplicates.load()),
+              diffs, trades);
+}
+
 TEST_F(BinanceGatewayTest, DroppedDepthMessageResyncsWithoutLevelsFromTheBrokenBook) {
   start_gateway();
   wait_synced();
