@@ -491,6 +491,7 @@ int run_live(const LiveOptions& options) {
     gcfg.api_key_env = cfg.venue.api_key_env;
     gcfg.api_secret_env = cfg.venue.api_secret_env;
     gcfg.recv_window_ms = cfg.venue.recv_window_ms;
+    gcfg.rotate_after_ms = cfg.venue.rotate_after_ms;
     gcfg.tls_verify_peer = cfg.venue.tls_verify;
     gcfg.tls_ca_file = cfg.venue.tls_ca_file;
     gcfg.trading = cfg.mode == OperatingMode::kLive;

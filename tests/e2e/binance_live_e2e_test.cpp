@@ -151,7 +151,8 @@ std::vector<std::string> live_args(const std::string& config, const std::string&
   return {"live", "--config", config, "--confirm-live", "--duration", "60", "--journal", dir, "--console", "127.0.0.1:0"};
 }
 
-std::string write_config(const std::string& name, std::uint16_t port, const std::string& mode = "live") {
+std::string write_config(const std::string& name, std::uint16_t port, const std::string& mode = "live",
+                         const std::string& venue_extra = "") {
   const std::string path = temp_path(name + ".toml");
   std::ofstream f(path);
   const std::string base = "127.0.0.1:" + std::to_string(port);
@@ -160,7 +161,7 @@ std::string write_config(const std::string& name, std::uint16_t port, const std:
     << "[strategy]\nname = \"macd\"\nbar_interval_ms = 20\nfast = 3\nslow = 6\nsignal = 3\n\n[strategy.qty]\nBTCUSDT = \"0.001\"\n\n"
     << "[venue]\nkind = \"binance\"\nrest_url = \"http://" << base << "\"\nws_market_url = \"ws://" << base
     << "\"\nws_api_url = \"ws://" << base << "/ws-api/v3\"\napi_key_env = \"SEQUENT_E2E_BINANCE_KEY\"\n"
-    << "api_secret_env = \"SEQUENT_E2E_BINANCE_SECRET\"\nerror_limit = 3\n";
+    << "api_secret_env = \"SEQUENT_E2E_BINANCE_SECRET\"\nerror_limit = 3\n" << venue_extra;
   return path;
 }
 
@@ -379,6 +380,66 @@ TEST(BinanceLiveE2e, A429BacksOffForRetryAfterThenTradesOn) {
   EXPECT_EQ(s.applied("rate_limit_429"), 0);
   EXPECT_EQ(s.applied("rate_limit_418"), 0);
   expect_session_survived(live, dir, venue);
+  std::filesystem::remove_all(dir);
+}
+
+// Rotation before Binance's 24-hour cut, forced every 300 ms (venue.rotate_after_ms), through the
+// whole path: the market stream rotates make-before-break, so the journal holds an unbroken depth
+// sequence (one snapshot, every diff's U = previous u + 1, no resync marker) and every trade once.
+// Advisory mode (market data and decisions, no orders): the WS API, which still rotates by
+// reopening, is not in play.
+TEST(BinanceLiveE2e, MarketStreamRotationLosesNothingThroughTheJournal) {
+  Venue venue;
+  ASSERT_GT(venue.port, 0) << venue.proc.line;
+  const std::string dir = temp_path("binance_rotation_journal");
+  std::filesystem::remove_all(dir);
+  const std::string config = write_config("binance_rotation", venue.port, "advisory", "rotate_after_ms = 300\n");
+  const CommandResult r = run_sequent("live --config " + config + " --duration 3 --journal " + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const VenueState s = venue_state(venue.port);
+  EXPECT_GE(s.connections("market"), 4) << "too few rotations";  // the first connection + rotations
+  const CommandResult exported = run_sequent("journal export " + dir + " --format jsonl");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::istringstream lines(exported.out);
+  std::string line;
+  long long prev_u = -1, prev_trade = -1;
+  int snapshots = 0, markers = 0, diffs = 0, gaps = 0, trades = 0, trade_gaps = 0;
+  bool in_snapshot = false;
+  while (std::getline(lines, line)) {
+    if (line.find("\"type\":\"trade\"") != std::string::npos) {
+      const long long t = json_number(line, "\"trade_id\":");
+      if (prev_trade >= 0 && t != prev_trade + 1) ++trade_gaps;
+      prev_trade = t;
+      ++trades;
+      continue;
+    }
+    if (line.find("\"type\":\"book_level\"") == std::string::npos) continue;
+    const long long flags = json_number(line, "\"flags\":");
+    const long long first = json_number(line, "\"first_update_id\":"), last = json_number(line, "\"last_update_id\":");
+    if (line.find("\"side\":\"none\"") != std::string::npos && last == 0) {
+      ++markers;
+      continue;
+    }
+    if (flags & 1) in_snapshot = true;
+    if ((flags & 2) == 0) continue;
+    if (in_snapshot) {
+      in_snapshot = false;
+      ++snapshots;
+    } else if (diffs++ > 0 && first != prev_u + 1) {
+      ++gaps;
+    }
+    prev_u = last;
+  }
+  std::printf("rotation: %lld market connections, %d diffs, %d trades, %d snapshot(s)\n", s.connections("market"), diffs,
+              trades, snapshots);
+  EXPECT_EQ(markers, 0);
+  EXPECT_EQ(snapshots, 1);
+  EXPECT_EQ(gaps, 0);
+  EXPECT_GT(diffs, 5);
+  EXPECT_GT(trades, 5);
+  EXPECT_EQ(trade_gaps, 0);
+  const CommandResult verify = run_sequent("replay " + dir + " --verify");
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
   std::filesystem::remove_all(dir);
 }
 
