@@ -1,6 +1,7 @@
 #include "gateways/binance_net/binance_gateway.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -724,6 +725,8 @@ class BinanceGateway::Impl {
 
   void on_api_close(std::string_view) {
     gw_.user_ready_.store(false, std::memory_order_relaxed);
+    n_awaiting_ = 0;  // nothing more comes for them on this connection: unknown outcomes
+    gw_.unsettled_.store(0, std::memory_order_relaxed);
     for (Pending& p : pending_)
       if (p.seq != 0) unknown(p);
   }
@@ -821,6 +824,7 @@ class BinanceGateway::Impl {
   }
 
   void unknown(Pending& p) noexcept {
+    if (p.kind == 'p') settle(p.order.payload.order.client_order_id, ExecType::kRejected);
     p.seq = 0;
     bump(gw_.counters_.unknown_outcomes, std::uint64_t{1});
     bump(gw_.counters_.consecutive_errors, std::uint64_t{1});
@@ -830,6 +834,8 @@ class BinanceGateway::Impl {
     const OrderPayload& o = e.payload.order;
     Sym* s = sym_of(e.instrument());
     if (s == nullptr) return deny(e, RejectReason::kVenueUnknownInstrument);
+    // A clean stop holds new orders: the session is closing its venue connection.
+    if (gw_.hold_.load(std::memory_order_relaxed)) return deny(e, RejectReason::kVenueNotConnected);
     if (const RejectReason r = refusal_reason(); r != RejectReason::kNone) return deny(e, r);
     char cid[24], qty[kMaxFixedChars], px[kMaxFixedChars], ts[24], rw[24];
     const std::string_view cid_v(cid, binance::format_client_order_id(o.client_order_id, cid));
@@ -856,6 +862,7 @@ class BinanceGateway::Impl {
     if (!send_signed('p', seq, "order.place", std::span<const Param>(params, n)))
       return deny(e, RejectReason::kVenueNotConnected);
     track('p', seq, e);
+    await_report(o);
     bump(gw_.counters_.orders_sent, std::uint64_t{1});
   }
 
@@ -898,6 +905,7 @@ class BinanceGateway::Impl {
         for (const Event& e : m.events) {
           emit(e);
           bump(gw_.counters_.exec_reports, std::uint64_t{1});
+          if (e.type() == EventType::kExecReport) settle(e.payload.exec.client_order_id, e.payload.exec.exec_type);
         }
         gw_.latency_.record(now_ns() - recv_ns);
         return;
@@ -956,6 +964,7 @@ class BinanceGateway::Impl {
     bump(gw_.counters_.consecutive_errors, std::uint64_t{1});
     if (status >= 500 || m.error.code == -1006 || m.error.code == -1007) {
       bump(gw_.counters_.unknown_outcomes, std::uint64_t{1});  // the venue may have acted
+      if (p.kind == 'p') settle(p.order.payload.order.client_order_id, ExecType::kRejected);
       return;
     }
     bump(gw_.counters_.venue_rejects, std::uint64_t{1});
@@ -963,6 +972,27 @@ class BinanceGateway::Impl {
     if (status == 418) reason = RejectReason::kVenueBanned;
     if (status == 429) reason = RejectReason::kVenueRateLimited;
     exec_reject(p.order, p.kind == 'p' ? ExecType::kRejected : ExecType::kCancelRejected, reason);
+    if (p.kind == 'p') settle(p.order.payload.order.client_order_id, ExecType::kRejected);
+  }
+
+  // Orders sent that still owe their decisive report (see unsettled_orders()): a few at a time,
+  // scanned linearly; past kMaxAwaiting an order is simply not tracked.
+  void await_report(const OrderPayload& o) noexcept {
+    if (n_awaiting_ == kMaxAwaiting) return;
+    const bool resting = o.order_type == OrderType::kLimitMaker || (o.order_type == OrderType::kLimit && o.tif == TimeInForce::kGtc);
+    awaiting_[n_awaiting_++] = Awaiting{o.client_order_id, resting};
+    gw_.unsettled_.store(n_awaiting_, std::memory_order_relaxed);
+  }
+  void settle(ClientOrderId id, ExecType type) noexcept {
+    for (std::size_t i = 0; i < n_awaiting_; ++i) {
+      if (awaiting_[i].id != id) continue;
+      const bool done = awaiting_[i].resting || type == ExecType::kFill || type == ExecType::kExpired ||
+                        type == ExecType::kCanceled || type == ExecType::kRejected;
+      if (!done) return;
+      awaiting_[i] = awaiting_[--n_awaiting_];
+      gw_.unsettled_.store(n_awaiting_, std::memory_order_relaxed);
+      return;
+    }
   }
 
   void arm_sweep() {
@@ -1023,6 +1053,13 @@ class BinanceGateway::Impl {
   bool api_opened_before_ = false;
   FixedBuf<2048> payload_;
   FixedBuf<4096> json_;
+  struct Awaiting {
+    ClientOrderId id = 0;
+    bool resting = false;  // a GTC limit / limit-maker: its NEW settles it
+  };
+  static constexpr std::size_t kMaxAwaiting = 256;
+  std::array<Awaiting, kMaxAwaiting> awaiting_{};
+  std::size_t n_awaiting_ = 0;
 };
 
 // ---- public ------------------------------------------------------------------------------

@@ -178,6 +178,15 @@ class BinanceGateway {
   // open, per symbol, plus /api/v3/account (checked, balances not returned yet).
   Result<ReconcileView> reconcile_snapshot(TimeNs since_ns);
 
+  // A clean stop (control thread): from now on new orders are refused (kOrderDenied,
+  // venue_not_connected) instead of sent; cancels still go, and reports keep coming.
+  void hold_orders() noexcept { hold_.store(true, std::memory_order_relaxed); }
+  // Orders sent that still owe their decisive execution report: the one that ends a market /
+  // IOC / FOK order (filled, expired, canceled), the NEW of a resting GTC / limit-maker order;
+  // a reject or an unknown outcome (timeout, connection lost) settles an order too. With
+  // hold_orders(), a session waits for 0 so the journal has every answer before it stops.
+  std::uint64_t unsettled_orders() const noexcept { return unsettled_.load(std::memory_order_relaxed); }
+
   const GatewayCounters& counters() const noexcept { return counters_; }
   std::uint64_t consecutive_errors() const noexcept { return counters_.consecutive_errors.load(std::memory_order_relaxed); }
   // 418 received: the gateway sends nothing more; the engine should alert and go advisory.
@@ -202,6 +211,8 @@ class BinanceGateway {
   std::atomic<bool> market_open_{false};
   std::atomic<bool> user_ready_{false};
   std::atomic<bool> books_synced_{false};
+  std::atomic<bool> hold_{false};
+  std::atomic<std::uint64_t> unsettled_{0};
   std::unique_ptr<Impl> impl_;
 };
 

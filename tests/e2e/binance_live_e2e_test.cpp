@@ -266,7 +266,9 @@ void expect_session_survived(LiveProcess& live, const std::string& dir, const Ve
   EXPECT_EQ(exported.out.find("\"command\":\"downgrade_to_advisory\""), std::string::npos);
   const CommandResult verify = run_sequent("replay " + dir + " --verify");
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
-  EXPECT_NEAR(replayed_position(dir), venue.net_executed(), 1e-9);
+  EXPECT_NEAR(replayed_position(dir), venue.net_executed(), 1e-9)
+      << "venue: " << venue_state(venue.port).body << "\njournal:\n"
+      << run_sequent("journal export " + dir + " --outputs --format jsonl").out << "\nerr:\n" << err;
 }
 
 TEST(BinanceLiveE2e, SurvivesMarketDataAndWsApiDisconnects) {

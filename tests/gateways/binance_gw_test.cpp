@@ -298,6 +298,36 @@ TEST_F(BinanceGatewayTest, LimitOrderIsAckedFilledAndAnotherCanceled) {
   EXPECT_EQ(view->max_origin_seq, 1000u);  // rejected and canceled orders traded nothing
 }
 
+// A clean stop: unsettled_orders() counts orders still owing their decisive report (an IOC's
+// end, a resting order's NEW); hold_orders() refuses new orders locally while reports still come.
+TEST_F(BinanceGatewayTest, HoldOrdersForACleanStopAndCountUnsettledOnes) {
+  start_gateway();
+  wait_synced();
+  EXPECT_EQ(gw_->unsettled_orders(), 0u);
+  const Price far = Price::from_raw(last_bid().raw() - 50 * rules_.tick_size.raw());
+  const ClientOrderId rest = make_client_order_id(5000, 0), ioc = make_client_order_id(5001, 0);
+  ASSERT_TRUE(gw_->submit(limit_buy(rest, far, order_qty(far))));
+  Event o = limit_buy(ioc, far, order_qty(far));
+  o.payload.order.tif = TimeInForce::kIoc;  // nothing at that price: expires
+  ASSERT_TRUE(gw_->submit(o));
+  ASSERT_TRUE(wait_for([&] {
+    return find([&](const Event& e) { return exec_of(e, rest, ExecType::kNew); }) != nullptr &&
+           find([&](const Event& e) { return exec_of(e, ioc, ExecType::kExpired); }) != nullptr;
+  }));
+  ASSERT_TRUE(wait_for([&] { return gw_->unsettled_orders() == 0; }));
+  gw_->hold_orders();
+  const ClientOrderId held = make_client_order_id(5002, 0);
+  ASSERT_TRUE(gw_->submit(limit_buy(held, far, order_qty(far))));
+  ASSERT_TRUE(wait_for([&] {
+    return find([&](const Event& e) { return e.type() == EventType::kOrderDenied && e.payload.order.client_order_id == held; }) != nullptr;
+  }));
+  EXPECT_EQ(find([&](const Event& e) { return e.type() == EventType::kOrderDenied && e.payload.order.client_order_id == held; })
+                ->payload.order.reason,
+            RejectReason::kVenueNotConnected);
+  EXPECT_EQ(gw_->counters().orders_sent.load(), 2u);
+  EXPECT_EQ(gw_->unsettled_orders(), 0u);
+}
+
 TEST_F(BinanceGatewayTest, ReconcileReportsOpenOrdersAsVenueState) {
   start_gateway();
   wait_synced();
