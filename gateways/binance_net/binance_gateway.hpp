@@ -21,7 +21,11 @@
 // connection, where it subscribes to user data with userDataStream.subscribe.signature.
 // The order book follows Binance's snapshot+diff procedure (binance::DepthSync): the first diff
 // triggers GET /api/v3/depth; a gap (lost message, reconnect) emits a resync marker, no levels
-// from the broken book, and a new snapshot is fetched.
+// from the broken book, and a new snapshot is fetched. Lost connections reconnect with jittered
+// exponential back-off. Before Binance's 24-hour cut (rotate_after_ms) the market stream is
+// rotated make-before-break: the new connection's messages are held until it overlaps the old
+// one, then the old is closed and what it already delivered is dropped (no gap, no resync, no
+// duplicate); the WS API connection is reopened.
 //
 // Orders: kOrderNew → WS API order.place (newClientOrderId = the ClientOrderId in decimal;
 // MARKET / LIMIT / LIMIT_MAKER; GTC / IOC / FOK; newOrderRespType ACK), kOrderCancel →

@@ -120,12 +120,6 @@ class WsClient::Impl : public std::enable_shared_from_this<WsClient::Impl> {
     return true;
   }
 
-  bool rotate_now() {
-    if (stopped_ || !conn_ || !conn_->open || next_) return false;
-    rotate(conn_);
-    return true;
-  }
-
   bool rotating() const noexcept { return next_ != nullptr; }
 
   void reconnect_now(std::string_view why) {
@@ -416,7 +410,6 @@ void WsClient::stop() { impl_->stop(); }
 void WsClient::reconnect_now(std::string_view why) { impl_->reconnect_now(why); }
 bool WsClient::set_url(std::string_view url) { return impl_->set_url(url); }
 bool WsClient::complete_rotation() { return impl_->complete_rotation(); }
-bool WsClient::rotate_now() { return impl_->rotate_now(); }
 bool WsClient::rotating() const noexcept { return impl_->rotating(); }
 bool WsClient::send(std::string_view text) noexcept { return impl_->send(text); }
 WsState WsClient::state() const noexcept { return impl_->state(); }

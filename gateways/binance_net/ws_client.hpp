@@ -107,8 +107,6 @@ class WsClient {
   // Make-before-break rotation: the open successor becomes the connection and the old one is
   // closed quietly; false (nothing done) when no successor is open.
   bool complete_rotation();
-  // Starts a rotation now (as when rotate_after_ms runs out); false when not open or rotating.
-  bool rotate_now();
   [[nodiscard]] bool rotating() const noexcept;
   // Replaces the url for the next connection (e.g. a new stream list). Errors: bad url.
   [[nodiscard]] bool set_url(std::string_view url);
