@@ -491,6 +491,7 @@ int run_live(const LiveOptions& options) {
     gcfg.api_key_env = cfg.venue.api_key_env;
     gcfg.api_secret_env = cfg.venue.api_secret_env;
     gcfg.recv_window_ms = cfg.venue.recv_window_ms;
+    gcfg.rotate_after_ms = cfg.venue.rotate_after_ms;
     gcfg.tls_verify_peer = cfg.venue.tls_verify;
     gcfg.tls_ca_file = cfg.venue.tls_ca_file;
     gcfg.trading = cfg.mode == OperatingMode::kLive;
@@ -906,6 +907,20 @@ int run_live(const LiveOptions& options) {
       print_status();
       next_status += std::chrono::seconds(1);
     }
+  }
+
+  // A real venue: hold new orders and let the answers to those already sent come in (bounded),
+  // so the journal has every fill the venue made for us and the stopped session's position is
+  // the venue's. Orders the strategy makes meanwhile are refused as journaled denials.
+  if (gateway && cfg.mode == OperatingMode::kLive && !engine_failed.load(std::memory_order_relaxed)) {
+    gateway->hold_orders();
+    const auto settle_until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while ((gateway->unsettled_orders() != 0 || gateway->out().size_approx() != 0) &&
+           std::chrono::steady_clock::now() < settle_until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (gateway->unsettled_orders() != 0)
+      std::fprintf(stderr, "sequent live: stopping with %" PRIu64 " order(s) still unanswered by the venue (reconcile on --resume)\n",
+                   gateway->unsettled_orders());
   }
 
   // Stop taking input, drain the pipeline (engine thread calls finish()), then stop the venue.

@@ -152,7 +152,7 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
                    "max_backlog"}},
       {"journal", {"enabled", "dir", "durability", "gate_orders", "checkpoint_every", "stall_limit_ms"}},
       {"venue", {"kind", "rest_url", "ws_market_url", "ws_api_url", "api_key_env", "api_secret_env", "recv_window_ms",
-                 "tls_verify", "tls_ca_file", "error_limit"}},
+                 "tls_verify", "tls_ca_file", "error_limit", "rotate_after_ms"}},
   };
   for (const auto& [section, node] : root) {
     const std::vector<std::string>* keys = nullptr;
@@ -730,6 +730,7 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
   }
   SEQUENT_TRY(r.string("venue.tls_ca_file", v.tls_ca_file));
   SEQUENT_TRY(r.integer("venue.error_limit", v.error_limit, 0, 1'000'000));
+  SEQUENT_TRY(r.integer("venue.rotate_after_ms", v.rotate_after_ms, 100, 86'400'000));
   for (const char* key : {"venue.api_key_env", "venue.api_secret_env"}) {
     const std::string& name = std::string(key) == "venue.api_key_env" ? v.api_key_env : v.api_secret_env;
     bool ok = !name.empty();
@@ -817,6 +818,7 @@ std::string resolved_config_text(const LiveConfig& cfg) {
       << "\"\napi_secret_env = \"" << cfg.venue.api_secret_env << "\"\nrecv_window_ms = " << cfg.venue.recv_window_ms
       << "\ntls_verify = " << (cfg.venue.tls_verify ? "true" : "false") << "\n";
     if (!cfg.venue.tls_ca_file.empty()) o << "tls_ca_file = \"" << cfg.venue.tls_ca_file << "\"\n";
+    o << "rotate_after_ms = " << cfg.venue.rotate_after_ms << "\n";
   }
   o << "error_limit = " << cfg.venue.error_limit << "\n\n";
   o << "[journal]\nenabled = " << (cfg.journal_enabled ? "true" : "false") << "\ndurability = \""

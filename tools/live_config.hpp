@@ -51,6 +51,9 @@ struct VenueSettings {
   bool tls_verify = true;
   std::string tls_ca_file;
   int error_limit = 5;  // live: this many consecutive venue errors downgrade to advisory (0 = never)
+  // Connections are replaced this long after opening, before Binance's 24-hour cut (the market
+  // stream make-before-break); tests set it short to force rotations.
+  std::int64_t rotate_after_ms = 23LL * 3'600'000 + 30 * 60'000;
 };
 
 struct LiveConfig {

@@ -1,6 +1,7 @@
 #include "gateways/binance_net/binance_gateway.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
@@ -12,6 +13,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -267,6 +269,7 @@ class BinanceGateway::Impl {
     market_parser_ = std::make_unique<binance::BinanceParser>(bindings, po);
     api_parser_ = std::make_unique<binance::BinanceParser>(bindings, po);
     rest_parser_ = std::make_unique<binance::BinanceParser>(bindings, po);
+    rotation_parser_ = std::make_unique<binance::BinanceParser>(bindings, po);
     for (Sym& s : syms_) s.depth = make_depth(s.id);
     return {};
   }
@@ -299,9 +302,13 @@ class BinanceGateway::Impl {
     mo.idle_timeout_ms = cfg_.ws_idle_timeout_ms;
     mo.rotate_after_ms = cfg_.rotate_after_ms;
     mo.backoff = cfg_.reconnect_backoff;
+    // Market data rotate make-before-break: the successor's messages are held until the two
+    // connections overlap (see on_market_successor).
     market_ = std::make_unique<WsClient>(*io_, tls_, mo,
         WsHandlers{[this](const char* p, std::size_t n, std::size_t cap, TimeNs t) { on_market(p, n, cap, t); },
-                   [this] { on_market_open(); }, [this](std::string_view why) { on_market_close(why); }});
+                   [this] { on_market_open(); }, [this](std::string_view why) { on_market_close(why); },
+                   [this](const char* p, std::size_t n, std::size_t cap, TimeNs t) { on_market_successor(p, n, cap, t); },
+                   [this](std::string_view) { reset_rotation(); }});
     if (cfg_.trading) {
       if (auto u = parse_url(cfg_.ws_api_url); !u || !u->websocket)
         return Error{ErrorCode::kInvalidArgument, "binance: ws_api_url: " + (u ? "not a ws:// or wss:// url" : u.error().message)};
@@ -310,7 +317,7 @@ class BinanceGateway::Impl {
       ao.backoff.seed = cfg_.reconnect_backoff.seed + 1;
       api_ = std::make_unique<WsClient>(*io_, tls_, ao,
           WsHandlers{[this](const char* p, std::size_t n, std::size_t cap, TimeNs t) { on_api(p, n, cap, t); },
-                     [this] { on_api_open(); }, [this](std::string_view why) { on_api_close(why); }});
+                     [this] { on_api_open(); }, [this](std::string_view why) { on_api_close(why); }, {}, {}});
     }
     sweep_timer_ = std::make_unique<asio::steady_timer>(*io_);
     stop_.store(false, std::memory_order_relaxed);
@@ -360,6 +367,22 @@ class BinanceGateway::Impl {
     bool snapshot_in_flight = false;
     std::int64_t next_snapshot_mono = 0;
     std::uint64_t resyncs_seen = 0;
+    // Per stream (kTradeStream, kTickerStream, kDepthStream): the last id delivered from the
+    // current connection (trade t, bookTicker u, depth u) and, during a rotation, the first id
+    // the successor connection brought.
+    std::uint64_t delivered[3] = {0, 0, 0};
+    std::uint64_t successor_first[3] = {0, 0, 0};
+  };
+  static constexpr int kTradeStream = 0, kTickerStream = 1, kDepthStream = 2;
+  struct StreamKey {
+    Sym* sym = nullptr;
+    int stream = -1;
+    std::uint64_t id = 0;
+  };
+  struct Held {  // a successor message held during a rotation (bytes + simdjson padding)
+    std::string bytes;
+    std::size_t len = 0;
+    TimeNs recv_ns = 0;
   };
   struct Pending {
     std::uint64_t seq = 0;  // 0 = free
@@ -474,6 +497,7 @@ class BinanceGateway::Impl {
   }
 
   void on_market_close(std::string_view) {
+    reset_rotation();
     gw_.market_open_.store(false, std::memory_order_relaxed);
     gw_.books_synced_.store(false, std::memory_order_relaxed);
     // Whatever the books were, they are stale now: tell the core (resync marker) and start the
@@ -492,11 +516,49 @@ class BinanceGateway::Impl {
     }
   }
 
+  // Which stream a parsed market message belongs to, and its id on that stream.
+  StreamKey stream_key(const Parsed& m) noexcept {
+    StreamKey k;
+    switch (m.kind) {
+      case MessageKind::kTrade:
+      case MessageKind::kAggTrade:
+        if (m.events.empty()) break;
+        k = StreamKey{sym_of(m.events[0].instrument()), kTradeStream, m.events[0].payload.trade.trade_id};
+        break;
+      case MessageKind::kBookTicker:
+        if (m.events.empty()) break;
+        k = StreamKey{sym_of(m.events[0].instrument()), kTickerStream, m.update_id};
+        break;
+      case MessageKind::kDepthUpdate:
+        k = StreamKey{sym_of(m.depth.instrument), kDepthStream, m.depth.last_update_id};
+        break;
+      default:
+        break;
+    }
+    if (k.sym == nullptr) k.stream = -1;
+    return k;
+  }
+
   void on_market(const char* p, std::size_t n, std::size_t cap, TimeNs recv_ns) {
-    bump(gw_.counters_.messages, std::uint64_t{1});
+    handle_market(p, n, cap, recv_ns, /*held=*/false);
+  }
+
+  // held: a successor message released at the end of a rotation; those the old connection
+  // already delivered (id <= delivered) are dropped, so nothing reaches the core twice.
+  void handle_market(const char* p, std::size_t n, std::size_t cap, TimeNs recv_ns, bool held) {
+    if (!held) bump(gw_.counters_.messages, std::uint64_t{1});
     if (market_parser_->parse_padded(p, n, cap, parsed_) != ParseErrc::kOk) {
       parse_error(p, n, *market_parser_, recv_ns);
       return;
+    }
+    if (const StreamKey k = stream_key(parsed_); k.stream >= 0) {
+      std::uint64_t& last = k.sym->delivered[k.stream];
+      if (held && k.id <= last) {
+        bump(gw_.counters_.rotation_duplicates, std::uint64_t{1});
+        return;
+      }
+      if (k.id > last) last = k.id;
+      if (rotation_active_) maybe_finish_rotation();
     }
     switch (parsed_.kind) {
       case MessageKind::kTrade:
@@ -518,6 +580,67 @@ class BinanceGateway::Impl {
         return;
     }
     gw_.latency_.record(now_ns() - recv_ns);
+  }
+
+  // ---- make-before-break rotation of the market connection ----
+  // The successor's messages are held (copied: cold, once a day) while the old connection keeps
+  // delivering. Once the old connection has delivered, on every stream the successor brought
+  // something on, the successor's first message (and every symbol's depth stream is among them),
+  // the two overlap: the client switches to the successor, the held messages the old one
+  // already delivered are dropped and the rest delivered in order. Depth U/u continuity is thus
+  // kept across the rotation (no resync) and no trade or quote is lost or doubled. If no overlap
+  // shows within rotate_overlap_timeout_ms the switch happens anyway (DepthSync catches a gap).
+
+  void on_market_successor(const char* p, std::size_t n, std::size_t, TimeNs recv_ns) {
+    bump(gw_.counters_.messages, std::uint64_t{1});
+    if (!rotation_active_) {
+      rotation_active_ = true;
+      rotation_start_mono_ = mono_ns();
+      held_.clear();
+      for (Sym& s : syms_) std::fill(std::begin(s.successor_first), std::end(s.successor_first), 0);
+    }
+    Held h;
+    h.bytes.reserve(n + 64);
+    h.bytes.assign(p, n);
+    h.bytes.append(64, '\0');  // simdjson padding
+    h.len = n;
+    h.recv_ns = recv_ns;
+    if (rotation_parser_->parse_padded(h.bytes.data(), n, h.bytes.size(), parsed_rotation_) == ParseErrc::kOk) {
+      if (const StreamKey k = stream_key(parsed_rotation_); k.stream >= 0 && k.sym->successor_first[k.stream] == 0)
+        k.sym->successor_first[k.stream] = k.id;
+    }
+    held_.push_back(std::move(h));
+    maybe_finish_rotation();
+  }
+
+  bool rotation_overlaps() const noexcept {
+    for (const Sym& s : syms_) {
+      if (cfg_.stream_depth && s.successor_first[kDepthStream] == 0) return false;
+      for (int k = 0; k < 3; ++k)
+        if (s.successor_first[k] != 0 && s.delivered[k] < s.successor_first[k]) return false;
+    }
+    return true;
+  }
+
+  void maybe_finish_rotation() {
+    if (!rotation_active_ || rotation_posted_ || !rotation_overlaps()) return;
+    rotation_posted_ = true;  // after the handler that got us here
+    asio::post(*io_, [this] { finish_rotation(); });
+  }
+
+  void finish_rotation() {
+    rotation_posted_ = false;
+    if (!rotation_active_) return;
+    std::vector<Held> held = std::move(held_);
+    reset_rotation();
+    if (!market_->complete_rotation()) return;  // the successor is gone: nothing switched
+    bump(gw_.counters_.rotations, std::uint64_t{1});
+    for (Held& h : held) handle_market(h.bytes.data(), h.len, h.bytes.size(), h.recv_ns, /*held=*/true);
+  }
+
+  void reset_rotation() noexcept {
+    rotation_active_ = false;
+    held_.clear();
   }
 
   void after_depth(Sym& s) {
@@ -602,12 +725,19 @@ class BinanceGateway::Impl {
 
   void on_api_close(std::string_view) {
     gw_.user_ready_.store(false, std::memory_order_relaxed);
+    n_awaiting_ = 0;  // nothing more comes for them on this connection: unknown outcomes
+    gw_.unsettled_.store(0, std::memory_order_relaxed);
     for (Pending& p : pending_)
       if (p.seq != 0) unknown(p);
   }
 
   void subscribe_user_data() {
     if (!api_ || !api_->open() || banned_) return;
+    if (mono_ns() < retry_until_mono_) {  // told to wait (429): the sweep subscribes once it ran out
+      resubscribe_pending_ = true;
+      return;
+    }
+    resubscribe_pending_ = false;
     char ts[24], rw[24];
     const std::string_view ts_v(ts, static_cast<std::size_t>(std::to_chars(ts, ts + 24, clock_.server_ms(now_ns())).ptr - ts));
     const std::string_view rw_v(rw, static_cast<std::size_t>(std::to_chars(rw, rw + 24, cfg_.recv_window_ms).ptr - rw));
@@ -694,6 +824,7 @@ class BinanceGateway::Impl {
   }
 
   void unknown(Pending& p) noexcept {
+    if (p.kind == 'p') settle(p.order.payload.order.client_order_id, ExecType::kRejected);
     p.seq = 0;
     bump(gw_.counters_.unknown_outcomes, std::uint64_t{1});
     bump(gw_.counters_.consecutive_errors, std::uint64_t{1});
@@ -703,6 +834,8 @@ class BinanceGateway::Impl {
     const OrderPayload& o = e.payload.order;
     Sym* s = sym_of(e.instrument());
     if (s == nullptr) return deny(e, RejectReason::kVenueUnknownInstrument);
+    // A clean stop holds new orders: the session is closing its venue connection.
+    if (gw_.hold_.load(std::memory_order_relaxed)) return deny(e, RejectReason::kVenueNotConnected);
     if (const RejectReason r = refusal_reason(); r != RejectReason::kNone) return deny(e, r);
     char cid[24], qty[kMaxFixedChars], px[kMaxFixedChars], ts[24], rw[24];
     const std::string_view cid_v(cid, binance::format_client_order_id(o.client_order_id, cid));
@@ -729,6 +862,7 @@ class BinanceGateway::Impl {
     if (!send_signed('p', seq, "order.place", std::span<const Param>(params, n)))
       return deny(e, RejectReason::kVenueNotConnected);
     track('p', seq, e);
+    await_report(o);
     bump(gw_.counters_.orders_sent, std::uint64_t{1});
   }
 
@@ -771,6 +905,7 @@ class BinanceGateway::Impl {
         for (const Event& e : m.events) {
           emit(e);
           bump(gw_.counters_.exec_reports, std::uint64_t{1});
+          if (e.type() == EventType::kExecReport) settle(e.payload.exec.client_order_id, e.payload.exec.exec_type);
         }
         gw_.latency_.record(now_ns() - recv_ns);
         return;
@@ -812,6 +947,8 @@ class BinanceGateway::Impl {
     if (id[0] == 's') {
       if (status == 200) {
         gw_.user_ready_.store(true, std::memory_order_relaxed);
+      } else if (status == 429) {
+        resubscribe_pending_ = true;  // after the back-off, on this connection (the sweep)
       } else if (!banned_ && api_) {
         api_->reconnect_now("user-data subscription refused");  // retried on the new connection
       }
@@ -827,6 +964,7 @@ class BinanceGateway::Impl {
     bump(gw_.counters_.consecutive_errors, std::uint64_t{1});
     if (status >= 500 || m.error.code == -1006 || m.error.code == -1007) {
       bump(gw_.counters_.unknown_outcomes, std::uint64_t{1});  // the venue may have acted
+      if (p.kind == 'p') settle(p.order.payload.order.client_order_id, ExecType::kRejected);
       return;
     }
     bump(gw_.counters_.venue_rejects, std::uint64_t{1});
@@ -834,6 +972,27 @@ class BinanceGateway::Impl {
     if (status == 418) reason = RejectReason::kVenueBanned;
     if (status == 429) reason = RejectReason::kVenueRateLimited;
     exec_reject(p.order, p.kind == 'p' ? ExecType::kRejected : ExecType::kCancelRejected, reason);
+    if (p.kind == 'p') settle(p.order.payload.order.client_order_id, ExecType::kRejected);
+  }
+
+  // Orders sent that still owe their decisive report (see unsettled_orders()): a few at a time,
+  // scanned linearly; past kMaxAwaiting an order is simply not tracked.
+  void await_report(const OrderPayload& o) noexcept {
+    if (n_awaiting_ == kMaxAwaiting) return;
+    const bool resting = o.order_type == OrderType::kLimitMaker || (o.order_type == OrderType::kLimit && o.tif == TimeInForce::kGtc);
+    awaiting_[n_awaiting_++] = Awaiting{o.client_order_id, resting};
+    gw_.unsettled_.store(n_awaiting_, std::memory_order_relaxed);
+  }
+  void settle(ClientOrderId id, ExecType type) noexcept {
+    for (std::size_t i = 0; i < n_awaiting_; ++i) {
+      if (awaiting_[i].id != id) continue;
+      const bool done = awaiting_[i].resting || type == ExecType::kFill || type == ExecType::kExpired ||
+                        type == ExecType::kCanceled || type == ExecType::kRejected;
+      if (!done) return;
+      awaiting_[i] = awaiting_[--n_awaiting_];
+      gw_.unsettled_.store(n_awaiting_, std::memory_order_relaxed);
+      return;
+    }
   }
 
   void arm_sweep() {
@@ -843,6 +1002,10 @@ class BinanceGateway::Impl {
       const std::int64_t limit = mono_ns() - cfg_.order_timeout_ms * 1'000'000;
       for (Pending& p : pending_)
         if (p.seq != 0 && p.sent_mono < limit) unknown(p);
+      if (resubscribe_pending_ && mono_ns() >= retry_until_mono_) subscribe_user_data();
+      if (rotation_active_ && !rotation_posted_ &&
+          mono_ns() - rotation_start_mono_ > cfg_.rotate_overlap_timeout_ms * 1'000'000)
+        finish_rotation();  // no overlap seen: switch anyway (a depth gap resyncs)
       // Snapshots deferred by a back-off or an error are retried here too (no diff needed).
       for (Sym& s : syms_)
         if (s.depth && s.depth->needs_snapshot() && market_->open() && s.depth->state() != binance::DepthSync::State::kAwaitingSnapshot)
@@ -861,8 +1024,8 @@ class BinanceGateway::Impl {
   std::shared_ptr<asio::ssl::context> tls_;
   binance::ServerTimeEstimator clock_;
   binance::RateLimitTracker rl_;
-  std::unique_ptr<binance::BinanceParser> market_parser_, api_parser_, rest_parser_;
-  Parsed parsed_, parsed_api_, parsed_rest_;
+  std::unique_ptr<binance::BinanceParser> market_parser_, api_parser_, rest_parser_, rotation_parser_;
+  Parsed parsed_, parsed_api_, parsed_rest_, parsed_rotation_;
   mutable std::mutex quarantine_mutex_;  // cold: only bad messages and the operator take it
   binance::Quarantine quarantine_;
 
@@ -881,10 +1044,22 @@ class BinanceGateway::Impl {
   std::uint64_t req_seq_ = 0;
   std::int64_t retry_until_mono_ = 0;
   bool banned_ = false;
+  bool resubscribe_pending_ = false;  // user-data subscription deferred by a 429 back-off
+  bool rotation_active_ = false;      // the market successor connection is delivering
+  bool rotation_posted_ = false;      // finish_rotation() is queued
+  std::int64_t rotation_start_mono_ = 0;
+  std::vector<Held> held_;
   bool market_opened_before_ = false;
   bool api_opened_before_ = false;
   FixedBuf<2048> payload_;
   FixedBuf<4096> json_;
+  struct Awaiting {
+    ClientOrderId id = 0;
+    bool resting = false;  // a GTC limit / limit-maker: its NEW settles it
+  };
+  static constexpr std::size_t kMaxAwaiting = 256;
+  std::array<Awaiting, kMaxAwaiting> awaiting_{};
+  std::size_t n_awaiting_ = 0;
 };
 
 // ---- public ------------------------------------------------------------------------------

@@ -21,7 +21,11 @@
 // connection, where it subscribes to user data with userDataStream.subscribe.signature.
 // The order book follows Binance's snapshot+diff procedure (binance::DepthSync): the first diff
 // triggers GET /api/v3/depth; a gap (lost message, reconnect) emits a resync marker, no levels
-// from the broken book, and a new snapshot is fetched.
+// from the broken book, and a new snapshot is fetched. Lost connections reconnect with jittered
+// exponential back-off. Before Binance's 24-hour cut (rotate_after_ms) the market stream is
+// rotated make-before-break: the new connection's messages are held until it overlaps the old
+// one, then the old is closed and what it already delivered is dropped (no gap, no resync, no
+// duplicate); the WS API connection is reopened.
 //
 // Orders: kOrderNew → WS API order.place (newClientOrderId = the ClientOrderId in decimal;
 // MARKET / LIMIT / LIMIT_MAKER; GTC / IOC / FOK; newOrderRespType ACK), kOrderCancel →
@@ -87,7 +91,11 @@ struct BinanceGatewayConfig {
   std::int64_t rest_timeout_ms = 10'000;
   std::int64_t order_timeout_ms = 10'000;  // no answer to order.place/cancel → unknown outcome
   std::int64_t ws_idle_timeout_ms = 60'000;
+  // Connections are replaced this long after opening (Binance cuts them at 24 h). The market
+  // stream rotates make-before-break (the new connection is opened and used only once it
+  // overlaps the old one: no message lost or doubled); the WS API closes and reopens.
   std::int64_t rotate_after_ms = 23LL * 3'600'000 + 30 * 60'000;
+  std::int64_t rotate_overlap_timeout_ms = 10'000;  // no overlap by then: switch anyway
   BackoffParams reconnect_backoff{100, 30'000, 1};
   double rate_limit_headroom = 0.9;  // refuse orders above this fraction of a known limit
   std::int64_t default_retry_after_ms = 1'000;
@@ -126,6 +134,8 @@ struct GatewayCounters {
   std::atomic<std::uint64_t> resyncs{0};           // depth resync markers emitted
   std::atomic<std::uint64_t> snapshots{0};         // depth snapshots applied
   std::atomic<std::uint64_t> reconnects{0};        // connections re-opened after a loss
+  std::atomic<std::uint64_t> rotations{0};         // market connections replaced make-before-break
+  std::atomic<std::uint64_t> rotation_duplicates{0};  // successor messages dropped as already delivered
   std::atomic<std::uint64_t> orders_sent{0};       // order.place sent
   std::atomic<std::uint64_t> cancels_sent{0};      // order.cancel sent
   std::atomic<std::uint64_t> orders_refused{0};    // refused locally (kOrderDenied / kCancelRejected)
@@ -172,6 +182,15 @@ class BinanceGateway {
   // open, per symbol, plus /api/v3/account (checked, balances not returned yet).
   Result<ReconcileView> reconcile_snapshot(TimeNs since_ns);
 
+  // A clean stop (control thread): from now on new orders are refused (kOrderDenied,
+  // venue_not_connected) instead of sent; cancels still go, and reports keep coming.
+  void hold_orders() noexcept { hold_.store(true, std::memory_order_relaxed); }
+  // Orders sent that still owe their decisive execution report: the one that ends a market /
+  // IOC / FOK order (filled, expired, canceled), the NEW of a resting GTC / limit-maker order;
+  // a reject or an unknown outcome (timeout, connection lost) settles an order too. With
+  // hold_orders(), a session waits for 0 so the journal has every answer before it stops.
+  std::uint64_t unsettled_orders() const noexcept { return unsettled_.load(std::memory_order_relaxed); }
+
   const GatewayCounters& counters() const noexcept { return counters_; }
   std::uint64_t consecutive_errors() const noexcept { return counters_.consecutive_errors.load(std::memory_order_relaxed); }
   // 418 received: the gateway sends nothing more; the engine should alert and go advisory.
@@ -196,6 +215,8 @@ class BinanceGateway {
   std::atomic<bool> market_open_{false};
   std::atomic<bool> user_ready_{false};
   std::atomic<bool> books_synced_{false};
+  std::atomic<bool> hold_{false};
+  std::atomic<std::uint64_t> unsettled_{0};
   std::unique_ptr<Impl> impl_;
 };
 

@@ -40,8 +40,9 @@ using PlainWs = websocket::stream<beast::tcp_stream>;
 using SecureWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
 struct Conn {
-  Conn(asio::io_context& io) : resolver(io) {}
+  Conn(asio::io_context& io) : resolver(io), connect_timer(io) {}
   tcp::resolver resolver;
+  asio::steady_timer connect_timer;
   std::optional<PlainWs> plain;
   std::optional<SecureWs> secure;
   beast::flat_buffer buffer;
@@ -58,6 +59,7 @@ struct Conn {
   void close_socket() noexcept {
     error_code ignored;
     resolver.cancel();
+    connect_timer.cancel();
     if (secure) beast::get_lowest_layer(*secure).socket().close(ignored);
     if (plain) beast::get_lowest_layer(*plain).socket().close(ignored);
   }
@@ -80,7 +82,7 @@ class WsClient::Impl : public std::enable_shared_from_this<WsClient::Impl> {
  public:
   Impl(asio::io_context& io, std::shared_ptr<ssl::context> tls, WsOptions options, WsHandlers handlers)
       : io_(io), tls_(std::move(tls)), options_(std::move(options)), handlers_(std::move(handlers)),
-        backoff_(options_.backoff), connect_timer_(io), retry_timer_(io), rotate_timer_(io) {
+        backoff_(options_.backoff), retry_timer_(io), rotate_timer_(io) {
     slots_.resize(options_.send_queue_slots == 0 ? 1 : options_.send_queue_slots);
     for (std::string& s : slots_) s.reserve(options_.slot_reserve);
     if (auto u = parse_url(options_.url)) url_ = std::move(*u);
@@ -95,15 +97,30 @@ class WsClient::Impl : public std::enable_shared_from_this<WsClient::Impl> {
   void stop() {
     stopped_ = true;
     state_ = WsState::kStopped;
-    connect_timer_.cancel();
     retry_timer_.cancel();
     rotate_timer_.cancel();
     if (conn_) {
       conn_->close_socket();
       conn_.reset();
     }
+    drop_successor();
     clear_queue();
   }
+
+  bool complete_rotation() {
+    if (!next_ || !next_->open || !conn_) return false;
+    std::shared_ptr<Conn> old = std::move(conn_);
+    conn_ = std::move(next_);
+    next_.reset();
+    old->open = false;
+    old->close_socket();  // quietly: its handlers see it is no longer wanted
+    clear_queue();        // anything queued was for the old connection
+    ++counters_.rotations;
+    arm_rotation(conn_);
+    return true;
+  }
+
+  bool rotating() const noexcept { return next_ != nullptr; }
 
   void reconnect_now(std::string_view why) {
     if (stopped_) return;
@@ -149,12 +166,20 @@ class WsClient::Impl : public std::enable_shared_from_this<WsClient::Impl> {
     state_ = WsState::kConnecting;
     auto c = std::make_shared<Conn>(io_);
     conn_ = c;
+    if (url_.tls && !tls_) {
+      state_ = WsState::kStopped;
+      if (handlers_.on_close) handlers_.on_close("wss url without a TLS context");
+      return;
+    }
+    open_conn(c);
+  }
+
+  // A connection wanted as the current one or as the rotation's successor.
+  bool wanted(const std::shared_ptr<Conn>& c) const noexcept { return c && (c == conn_ || c == next_); }
+
+  // Resolve, TCP, TLS, WebSocket handshake for `c` (the current connection or a successor).
+  void open_conn(const std::shared_ptr<Conn>& c) {
     if (url_.tls) {
-      if (!tls_) {
-        state_ = WsState::kStopped;
-        if (handlers_.on_close) handlers_.on_close("wss url without a TLS context");
-        return;
-      }
       c->secure.emplace(io_, *tls_);
       // SNI, and host-name verification when the context verifies peers.
       if (!set_sni(c->secure->next_layer().native_handle(), url_.host)) {
@@ -165,22 +190,22 @@ class WsClient::Impl : public std::enable_shared_from_this<WsClient::Impl> {
     } else {
       c->plain.emplace(io_);
     }
-    connect_timer_.expires_after(std::chrono::milliseconds(options_.connect_timeout_ms));
-    connect_timer_.async_wait([self = shared_from_this(), c](error_code ec) {
-      if (!ec && c == self->conn_ && self->state_ == WsState::kConnecting) self->fail(c, "connect timeout");
+    c->connect_timer.expires_after(std::chrono::milliseconds(options_.connect_timeout_ms));
+    c->connect_timer.async_wait([self = shared_from_this(), c](error_code ec) {
+      if (!ec && self->wanted(c) && !c->open) self->fail(c, "connect timeout");
     });
     c->resolver.async_resolve(url_.host, url_.port, [self = shared_from_this(), c](error_code ec, tcp::resolver::results_type results) {
-      if (c != self->conn_) return;
+      if (!self->wanted(c)) return;
       if (ec) return self->fail(c, "resolve " + self->url_.host + ": " + ec.message());
       c->visit([&](auto& ws) {
         beast::get_lowest_layer(ws).async_connect(results, [self, c](error_code ec2, const tcp::endpoint&) {
-          if (c != self->conn_) return;
+          if (!self->wanted(c)) return;
           if (ec2) return self->fail(c, "connect " + self->url_.host + ":" + self->url_.port + ": " + ec2.message());
           error_code ignored;
           c->visit([&](auto& w) { beast::get_lowest_layer(w).socket().set_option(tcp::no_delay(true), ignored); });
           if (c->secure) {
             c->secure->next_layer().async_handshake(ssl::stream_base::client, [self, c](error_code ec3) {
-              if (c != self->conn_) return;
+              if (!self->wanted(c)) return;
               if (ec3) return self->fail(c, "tls handshake: " + ec3.message());
               self->ws_handshake(c);
             });
@@ -209,7 +234,7 @@ class WsClient::Impl : public std::enable_shared_from_this<WsClient::Impl> {
         if (kind == websocket::frame_type::ping) ++counters_.pings_received;
       });
       ws.async_handshake(url_.host_header(), url_.target, [self = shared_from_this(), c](error_code ec) {
-        if (c != self->conn_) return;
+        if (!self->wanted(c)) return;
         if (ec) return self->fail(c, "websocket handshake: " + ec.message());
         self->on_open(c);
       });
@@ -217,32 +242,58 @@ class WsClient::Impl : public std::enable_shared_from_this<WsClient::Impl> {
   }
 
   void on_open(const std::shared_ptr<Conn>& c) {
-    connect_timer_.cancel();
-    state_ = WsState::kOpen;
+    c->connect_timer.cancel();
     c->open = true;
     ++counters_.opens;
-    backoff_.reset();
     c->buffer.reserve(64 * 1024);
-    if (options_.rotate_after_ms > 0) {
-      rotate_timer_.expires_after(std::chrono::milliseconds(options_.rotate_after_ms));
-      rotate_timer_.async_wait([self = shared_from_this(), c](error_code ec) {
-        if (ec || c != self->conn_) return;
-        ++self->counters_.rotations;
-        self->drop(c, "rotation before the venue's connection time limit", /*immediate=*/true);
-      });
+    if (c == next_) {  // a rotation's successor: read it beside the current connection
+      read(c);
+      return;
     }
+    state_ = WsState::kOpen;
+    backoff_.reset();
+    arm_rotation(c);
     if (handlers_.on_open) handlers_.on_open();
     if (c == conn_) read(c);
+  }
+
+  void arm_rotation(const std::shared_ptr<Conn>& c, std::int64_t after_ms = -1) {
+    if (options_.rotate_after_ms <= 0) return;
+    rotate_timer_.expires_after(std::chrono::milliseconds(after_ms >= 0 ? after_ms : options_.rotate_after_ms));
+    rotate_timer_.async_wait([self = shared_from_this(), c](error_code ec) {
+      if (ec || c != self->conn_ || self->next_) return;
+      self->rotate(c);
+    });
+  }
+
+  void rotate(const std::shared_ptr<Conn>& c) {
+    if (handlers_.on_successor_message) {  // make-before-break
+      auto n = std::make_shared<Conn>(io_);
+      next_ = n;
+      open_conn(n);
+      return;
+    }
+    ++counters_.rotations;
+    drop(c, "rotation before the venue's connection time limit", /*immediate=*/true);
+  }
+
+  // Closes the successor without telling anyone (the caller does).
+  void drop_successor() noexcept {
+    if (!next_) return;
+    std::shared_ptr<Conn> n = std::move(next_);
+    next_.reset();
+    n->open = false;
+    n->close_socket();
   }
 
   void read(const std::shared_ptr<Conn>& c) {
     c->visit([&](auto& ws) {
       ws.async_read(c->buffer, [self = shared_from_this(), c](error_code ec, std::size_t) {
         const TimeNs recv_ns = realtime_ns();
-        if (c != self->conn_) return;
+        if (!self->wanted(c)) return;
         if (ec) return self->fail(c, ec == websocket::error::closed ? "closed by peer" : "read: " + ec.message());
         self->deliver(c, recv_ns);
-        if (c == self->conn_) self->read(c);
+        if (self->wanted(c)) self->read(c);
       });
     });
   }
@@ -259,7 +310,11 @@ class WsClient::Impl : public std::enable_shared_from_this<WsClient::Impl> {
     counters_.bytes += n;
     const char* p = static_cast<const char*>(c->buffer.data().data());
     // prepare() made kPadding writable (so readable) bytes right after the message.
-    if (handlers_.on_message) handlers_.on_message(p, n, n + kPadding, recv_ns);
+    if (c == conn_) {
+      if (handlers_.on_message) handlers_.on_message(p, n, n + kPadding, recv_ns);
+    } else if (handlers_.on_successor_message) {
+      handlers_.on_successor_message(p, n, n + kPadding, recv_ns);
+    }
     c->buffer.consume(n);
   }
 
@@ -289,6 +344,14 @@ class WsClient::Impl : public std::enable_shared_from_this<WsClient::Impl> {
 
   void fail(std::shared_ptr<Conn> c, std::string_view why) {  // by value: callers may pass conn_
     ++counters_.failures;
+    if (c && c == next_) {
+      // The successor failed: the current connection carries on; try again a little later.
+      drop_successor();
+      ++counters_.successor_failures;
+      if (handlers_.on_successor_close) handlers_.on_successor_close(why);
+      if (!stopped_ && conn_) arm_rotation(conn_, std::max<std::int64_t>(options_.backoff.min_ms, 1000));
+      return;
+    }
     drop(c, why, /*immediate=*/false);
   }
 
@@ -297,7 +360,7 @@ class WsClient::Impl : public std::enable_shared_from_this<WsClient::Impl> {
     conn_.reset();
     c->open = false;
     c->close_socket();
-    connect_timer_.cancel();
+    drop_successor();  // a rotation in progress ends with the connection it was to replace
     rotate_timer_.cancel();
     clear_queue();
     if (stopped_) return;
@@ -322,10 +385,10 @@ class WsClient::Impl : public std::enable_shared_from_this<WsClient::Impl> {
   WsHandlers handlers_;
   Url url_;
   Backoff backoff_;
-  asio::steady_timer connect_timer_;
   asio::steady_timer retry_timer_;
   asio::steady_timer rotate_timer_;
   std::shared_ptr<Conn> conn_;
+  std::shared_ptr<Conn> next_;  // make-before-break rotation: the successor, until complete_rotation()
   WsState state_ = WsState::kIdle;
   bool stopped_ = false;
   std::vector<std::string> slots_;
@@ -346,6 +409,8 @@ void WsClient::start() { impl_->start(); }
 void WsClient::stop() { impl_->stop(); }
 void WsClient::reconnect_now(std::string_view why) { impl_->reconnect_now(why); }
 bool WsClient::set_url(std::string_view url) { return impl_->set_url(url); }
+bool WsClient::complete_rotation() { return impl_->complete_rotation(); }
+bool WsClient::rotating() const noexcept { return impl_->rotating(); }
 bool WsClient::send(std::string_view text) noexcept { return impl_->send(text); }
 WsState WsClient::state() const noexcept { return impl_->state(); }
 const WsCounters& WsClient::counters() const noexcept { return impl_->counters(); }

@@ -17,7 +17,16 @@
 //     connection (a dead peer is noticed without TCP timeouts).
 //   - on any failure or close: on_close(why), then reconnect after Backoff (exponential with
 //     jitter from a seeded RNG; reset once a connection opens). rotate_after_ms after opening
-//     the connection is replaced proactively (Binance closes connections at 24 h).
+//     the connection is replaced proactively (Binance closes connections at 24 h):
+//       * make-before-break when the owner sets on_successor_message: a successor connection
+//         is opened beside the current one, which keeps delivering to on_message; the
+//         successor's messages go to on_successor_message until the owner decides the two
+//         overlap and calls complete_rotation() (the successor becomes the connection, the old
+//         one is closed quietly: no on_close, no reconnect). A successor that fails is
+//         reported to on_successor_close and tried again later; the current connection stays.
+//         If the current connection fails meanwhile, the successor is dropped with it and the
+//         usual on_close + reconnect follows.
+//       * otherwise close-then-reopen (on_close, then an immediate reconnect).
 //   - send() copies the text into one of send_queue_slots pre-reserved slots (no allocation for
 //     texts up to slot_reserve bytes) and writes them in order; false when not open or full.
 // Threading: every method and every callback runs on the io_context's thread. Callbacks may
@@ -64,6 +73,10 @@ struct WsHandlers {
   std::function<void(const char* data, std::size_t len, std::size_t capacity, TimeNs recv_ns)> on_message;
   std::function<void()> on_open;
   std::function<void(std::string_view why)> on_close;  // a connection (or an attempt) ended
+  // Make-before-break rotation (optional): messages of the successor connection before
+  // complete_rotation(), and the end of a successor that failed before it.
+  std::function<void(const char* data, std::size_t len, std::size_t capacity, TimeNs recv_ns)> on_successor_message;
+  std::function<void(std::string_view why)> on_successor_close;
 };
 
 struct WsCounters {
@@ -71,7 +84,8 @@ struct WsCounters {
   std::uint64_t bytes = 0;
   std::uint64_t opens = 0;         // connections that completed the handshake
   std::uint64_t failures = 0;      // attempts or connections that ended in an error
-  std::uint64_t rotations = 0;     // proactive replacements
+  std::uint64_t rotations = 0;     // proactive replacements (completed)
+  std::uint64_t successor_failures = 0;  // make-before-break successors that failed before completion
   std::uint64_t pings_received = 0;
   std::uint64_t sent = 0;
   std::uint64_t send_refused = 0;  // send() returned false
@@ -90,6 +104,10 @@ class WsClient {
   void stop();
   // Closes the current connection (on_close(why)) and connects again at once, without back-off.
   void reconnect_now(std::string_view why);
+  // Make-before-break rotation: the open successor becomes the connection and the old one is
+  // closed quietly; false (nothing done) when no successor is open.
+  bool complete_rotation();
+  [[nodiscard]] bool rotating() const noexcept;
   // Replaces the url for the next connection (e.g. a new stream list). Errors: bad url.
   [[nodiscard]] bool set_url(std::string_view url);
 

@@ -635,6 +635,7 @@ awaitable<void> BinanceVenue::Impl::websocket_session(Stream stream, http::reque
   if (ec) co_return;
   conn->ws.text(true);
   conns_.push_back(conn);
+  exchange_->note_ws_open(kind == WsConn::Kind::kApi);
   for (const std::string& s : initial) subscribe(*conn, s);
   asio::co_spawn(*ioc_, writer(conn), asio::detached);
 
@@ -733,10 +734,15 @@ std::string BinanceVenue::Impl::handle_market_message(WsConn& conn, std::string_
 }
 
 std::string BinanceVenue::Impl::handle_api_message(WsConn& conn, std::string_view text, std::int64_t& delay_ms) {
-  auto error = [&](std::string_view id, unsigned status, int code, std::string_view msg, const std::string& limits) {
+  auto error = [&](std::string_view id, unsigned status, int code, std::string_view msg, const std::string& limits,
+                   std::int64_t retry_until_ms = 0) {
     JsonOut j;
     j.begin_object().kv_raw("id", id).kv_int("status", status).key("error").begin_object().kv_int("code", code)
-        .kv_str("msg", msg).end_object();
+        .kv_str("msg", msg);
+    // 429/418: Binance's WS API says until when ({"data":{"serverTime":..,"retryAfter":..}}).
+    if (retry_until_ms > 0)
+      j.key("data").begin_object().kv_int("serverTime", exchange_->now_ms()).kv_int("retryAfter", retry_until_ms).end_object();
+    j.end_object();
     if (!limits.empty()) j.kv_raw("rateLimits", limits);
     j.end_object();
     return j.take();
@@ -830,7 +836,7 @@ std::string BinanceVenue::Impl::handle_api_message(WsConn& conn, std::string_vie
   Reply r = exchange_->handle(it->second, params, auth);
   delay_ms = r.delay_ms;
   const std::string limits = exchange_->ws_rate_limits(r.usage, r.counts_orders);
-  if (!r.ok()) return error(id, r.status, r.code, r.msg, limits);
+  if (!r.ok()) return error(id, r.status, r.code, r.msg, limits, r.retry_until_ms);
   JsonOut j;
   j.begin_object().kv_raw("id", id).kv_int("status", 200);
   if (method == "userDataStream.subscribe.signature") {

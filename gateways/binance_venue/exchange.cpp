@@ -387,11 +387,29 @@ std::optional<Reply> Exchange::admit(Endpoint endpoint, const Params& params, co
   const std::string who = auth.remote.empty() ? std::string("127.0.0.1") : auth.remote;
   const std::string key = auth.api_key.empty() ? "ip:" + who : auth.api_key;
   KeyUsage& u = usage_[key];
+  // A client told to wait (429/418 with Retry-After) that sends a request it created inside the
+  // window, past the grace for requests already in flight, is counted (inside_retry_after).
+  if (auto w = told_to_wait_.find(who); w != told_to_wait_.end()) {
+    if (now >= w->second.until_ms) {
+      told_to_wait_.erase(w);
+    } else {
+      std::int64_t created = now;
+      if (auto ts = get(params, "timestamp")) (void)parse_int(*ts, created);
+      const std::int64_t grace = config_.limits.retry_after_grace_ms;
+      if (created >= w->second.issued_ms + grace && created < w->second.until_ms - grace) ++fault_counts_.inside_retry_after;
+    }
+  }
+  auto told = [&](Reply& r, std::int64_t until) {
+    r.retry_until_ms = until;
+    RetryWindow& w = told_to_wait_[who];
+    if (until > w.until_ms) w = RetryWindow{now, until};
+  };
   auto ban_reply = [&](std::int64_t until) {
     Reply r = error_reply(418, -1003,
                           "Way too many requests; IP(" + who + ") banned until " + std::to_string(until) +
                               ". Please use WebSocket Streams for live updates to avoid bans.");
     r.retry_after_s = ceil_seconds(until - now);
+    told(r, until);
     return r;
   };
   auto limit_reply = [&](std::int64_t until) {
@@ -400,6 +418,7 @@ std::optional<Reply> Exchange::admit(Endpoint endpoint, const Params& params, co
                               std::to_string(config_.limits.weight_per_minute) +
                               ". Please use WebSocket Streams for live updates to avoid polling the API.");
     r.retry_after_s = std::max<std::int64_t>(1, ceil_seconds(until - now));
+    told(r, until);
     return r;
   };
   // Windows roll first, so headers always show the current window's usage.
@@ -458,6 +477,7 @@ std::optional<Reply> Exchange::admit(Endpoint endpoint, const Params& params, co
                                             std::to_string(config_.limits.orders_per_10s) +
                                             " orders per 10 SECOND.");
       r.retry_after_s = std::max<std::int64_t>(1, ceil_seconds(u.limited_until - now));
+      told(r, u.limited_until);
       return r;
     }
     if (u.orders_1d > config_.limits.orders_per_day) {
@@ -501,7 +521,7 @@ Reply Exchange::dispatch(Endpoint endpoint, const Params& p) {
     case Endpoint::kPing: return ping();
     case Endpoint::kTime: return time();
     case Endpoint::kExchangeInfo: return exchange_info(p);
-    case Endpoint::kDepth: return depth(p);
+    case Endpoint::kDepth: ++depth_snapshots_; return depth(p);
     case Endpoint::kOrderNew: return order_new(p);
     case Endpoint::kOrderCancel: return order_cancel(p);
     case Endpoint::kCancelAll: return cancel_all(p);
@@ -1301,6 +1321,7 @@ Reply Exchange::inject_trade(const Params& p) {
 Reply Exchange::apply_faults(std::string_view spec) {
   FaultPlan plan = faults_;
   if (Status s = parse_fault_spec(spec, plan); !s) return bad(-1100, s.error().message);
+  if (faults_.ban_418 && !plan.ban_418) told_to_wait_.clear();  // the ban is lifted: no window left
   faults_ = plan;
   return ok_body(state_json());
 }
@@ -1360,10 +1381,13 @@ std::string Exchange::state_json() const {
       .kv_uint("slow", fault_counts_.slowed).kv_uint("disconnect_streams", fault_counts_.streams_disconnected)
       .kv_uint("disconnect_user_stream", fault_counts_.user_streams_disconnected)
       .kv_uint("rate_limit_429", fault_counts_.limit_429).kv_uint("rate_limit_418", fault_counts_.limit_418)
+      .kv_uint("inside_retry_after", fault_counts_.inside_retry_after)
       .end_object();
   j.end_object();
   j.key("streams").begin_object().kv_uint("depth_messages", depth_messages_)
-      .kv_uint("trade_messages", trade_messages_).kv_uint("book_ticker_messages", book_ticker_messages_).end_object();
+      .kv_uint("trade_messages", trade_messages_).kv_uint("book_ticker_messages", book_ticker_messages_)
+      .kv_uint("depth_snapshots", depth_snapshots_).end_object();
+  j.key("connections").begin_object().kv_uint("market", market_connections_).kv_uint("api", api_connections_).end_object();
   j.end_object();
   return j.take();
 }

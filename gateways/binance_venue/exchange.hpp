@@ -52,6 +52,7 @@ struct RateLimitConfig {
   std::int64_t orders_per_day = 160000;     // ORDERS 1 DAY
   std::int64_t requests_after_429_before_ban = 5;  // more requests while limited -> 418
   std::int64_t ban_ms = 120'000;            // how long a 418 ban lasts
+  std::int64_t retry_after_grace_ms = 100;  // see FaultCounters::inside_retry_after
 };
 
 struct ExchangeConfig {
@@ -89,6 +90,11 @@ struct FaultCounters {
   std::uint64_t user_streams_disconnected = 0;
   std::uint64_t limit_429 = 0;  // real rate-limit 429s (not injected)
   std::uint64_t limit_418 = 0;  // real bans (not injected)
+  // Requests a client created after it had been answered 429 with Retry-After, and before that
+  // time ran out: a well-behaved client keeps this at 0. "Created after" = signed requests whose
+  // `timestamp` is at least retry_after_grace_ms past the 429 (requests already in flight when
+  // the 429 was sent do not count); unsigned requests by arrival time with the same grace.
+  std::uint64_t inside_retry_after = 0;
 };
 
 // Parses a fault spec: a JSON object ({"drop_depth":1,"slow_ms":500,"count":2}) or the same as
@@ -138,6 +144,7 @@ struct Reply {
   int code = 0;       // Binance error code when status != 200
   std::string msg;
   std::int64_t retry_after_s = -1;  // Retry-After header when >= 0
+  std::int64_t retry_until_ms = 0;  // 429/418: server time until which the client must wait (WS API data.retryAfter)
   Usage usage;
   bool counts_orders = false;       // send X-MBX-ORDER-COUNT-* headers
   std::int64_t delay_ms = 0;        // slow fault: the server waits this long before answering
@@ -191,6 +198,8 @@ class Exchange {
   // Checks a signed WS-API request (userDataStream.subscribe.signature).
   [[nodiscard]] std::optional<Reply> check_signed(const Params& params, const Auth& auth);
   void note_pong() noexcept { ++pongs_; }
+  // A WebSocket connection completed its handshake (counted in /sim/state "connections").
+  void note_ws_open(bool api) noexcept { ++(api ? api_connections_ : market_connections_); }
 
  private:
   struct Book {
@@ -247,6 +256,10 @@ class Exchange {
     std::int64_t limited_until = 0, hits_while_limited = 0, banned_until = 0;
   };
 
+  struct RetryWindow {
+    std::int64_t issued_ms = 0, until_ms = 0;  // a 429/418 with Retry-After was answered at issued_ms
+  };
+
   Exchange(ExchangeConfig config, Sink& sink);
 
   Reply dispatch(Endpoint endpoint, const Params& params);
@@ -298,6 +311,7 @@ class Exchange {
   std::vector<std::uint64_t> open_;           // resting order ids, arrival order
   std::vector<Fill> fills_;
   std::map<std::string, KeyUsage, std::less<>> usage_;
+  std::map<std::string, RetryWindow, std::less<>> told_to_wait_;  // by client address
   FaultPlan faults_;
   FaultCounters fault_counts_;
   std::uint64_t next_order_id_ = 1;
@@ -306,6 +320,9 @@ class Exchange {
   std::uint64_t generated_ids_ = 0;
   std::uint64_t requests_ = 0;
   std::uint64_t pongs_ = 0;
+  std::uint64_t market_connections_ = 0;
+  std::uint64_t api_connections_ = 0;
+  std::uint64_t depth_snapshots_ = 0;  // /api/v3/depth (and WS API depth) answered
   std::uint64_t depth_messages_ = 0;
   std::uint64_t trade_messages_ = 0;
   std::uint64_t book_ticker_messages_ = 0;

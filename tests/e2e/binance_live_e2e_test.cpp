@@ -3,12 +3,24 @@
 // bit for bit, the venue's own record of our fills matches the engine's position (also after a
 // kill -9 and --resume, when reconciliation must find what filled while the engine was down),
 // credentials never leave the environment, and a ban (HTTP 418) downgrades the session to advisory.
+// Faults the session must SURVIVE (trading goes on, nothing downgraded, the journal still replays
+// and the position is still the venue's): market-data and WS-API disconnects, a dropped depth
+// message (resync from a fresh snapshot, journaled), and a 429 with Retry-After (back-off, with the
+// venue itself counting any request sent inside the window). Faults are armed at run time through
+// the venue's control API (POST /sim/faults); every wait polls an observable condition against a
+// generous deadline that only decides failure.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include "tests/e2e/sequent_runner.hpp"
 #include "tests/e2e/venue_process.hpp"
@@ -54,7 +66,93 @@ struct Venue {
   }
 };
 
-std::string write_config(const std::string& name, std::uint16_t port, const std::string& mode = "live") {
+// The first unsigned integer after `key` (e.g. "\"reject_429\":") at or after `anchor` in `text`;
+// -1 when absent.
+long long json_number(const std::string& text, const std::string& key, const std::string& anchor = "") {
+  std::size_t at = anchor.empty() ? 0 : text.find(anchor);
+  if (at == std::string::npos) return -1;
+  at = text.find(key, at);
+  if (at == std::string::npos) return -1;
+  return std::strtoll(text.c_str() + at + key.size(), nullptr, 10);
+}
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+// The venue's /sim/state, read for the figures the tests poll.
+struct VenueState {
+  std::string body;
+  std::size_t orders() const { return occurrences(body, "{\"orderId\":"); }
+  std::size_t fills() const { return occurrences(body, "{\"tradeId\":"); }
+  long long applied(const std::string& fault) const { return json_number(body, "\"" + fault + "\":", "\"applied\":"); }
+  long long connections(const std::string& kind) const { return json_number(body, "\"" + kind + "\":", "\"connections\":"); }
+  long long stream(const std::string& counter) const { return json_number(body, "\"" + counter + "\":", "\"streams\":"); }
+};
+VenueState venue_state(std::uint16_t port) {
+  return VenueState{test::http_request(port, test::http::verb::get, "/sim/state").body};
+}
+
+// Polls `pred` on the venue's state until it holds; false after a deadline that only decides
+// failure (a healthy run meets each condition in well under a second or two).
+bool wait_for_venue(std::uint16_t port, const std::function<bool(const VenueState&)>& pred, VenueState* last = nullptr) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    VenueState s = venue_state(port);
+    const bool ok = pred(s);
+    if (last != nullptr) *last = std::move(s);
+    if (ok) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval, not a synchronisation
+  }
+}
+
+// `sequent live` in the background (stdout and stderr to files), stopped with SIGINT.
+struct LiveProcess {
+  pid_t pid = -1;
+  std::string out_file, err_file;
+  LiveProcess(const std::string& name, const std::vector<std::string>& args) {
+    out_file = temp_path(name + "_out.txt");
+    err_file = temp_path(name + "_err.txt");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<std::string> all = {SEQUENT_BINARY};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    EXPECT_EQ(posix_spawn(&pid, SEQUENT_BINARY, &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  // SIGINT (the operator's Ctrl-C: a clean stop) and the exit code; -1 when killed by a signal.
+  int stop() {
+    if (pid <= 0) return -1;
+    ::kill(pid, SIGINT);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  ~LiveProcess() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+  std::string err() const { return slurp(err_file); }
+  std::string out() const { return slurp(out_file); }
+};
+
+// A live session against `venue` until the test stops it: journal in `dir`.
+std::vector<std::string> live_args(const std::string& config, const std::string& dir) {
+  return {"live", "--config", config, "--confirm-live", "--duration", "60", "--journal", dir, "--console", "127.0.0.1:0"};
+}
+
+std::string write_config(const std::string& name, std::uint16_t port, const std::string& mode = "live",
+                         const std::string& venue_extra = "") {
   const std::string path = temp_path(name + ".toml");
   std::ofstream f(path);
   const std::string base = "127.0.0.1:" + std::to_string(port);
@@ -63,7 +161,7 @@ std::string write_config(const std::string& name, std::uint16_t port, const std:
     << "[strategy]\nname = \"macd\"\nbar_interval_ms = 20\nfast = 3\nslow = 6\nsignal = 3\n\n[strategy.qty]\nBTCUSDT = \"0.001\"\n\n"
     << "[venue]\nkind = \"binance\"\nrest_url = \"http://" << base << "\"\nws_market_url = \"ws://" << base
     << "\"\nws_api_url = \"ws://" << base << "/ws-api/v3\"\napi_key_env = \"SEQUENT_E2E_BINANCE_KEY\"\n"
-    << "api_secret_env = \"SEQUENT_E2E_BINANCE_SECRET\"\nerror_limit = 3\n";
+    << "api_secret_env = \"SEQUENT_E2E_BINANCE_SECRET\"\nerror_limit = 3\n" << venue_extra;
   return path;
 }
 
@@ -153,6 +251,197 @@ TEST(BinanceLiveE2e, ABanMidSessionDowngradesToAdvisoryAndSaysSo) {
   EXPECT_NE(err.find("downgraded to advisory"), std::string::npos) << err;
   const CommandResult exported = run_sequent("journal export " + dir + " --format jsonl");
   EXPECT_NE(exported.out.find("\"command\":\"downgrade_to_advisory\""), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+// What every survived fault must leave: a clean stop, no downgrade (said or journaled), a journal
+// that replays bit for bit, and the engine's position equal to what the venue executed for us.
+void expect_session_survived(LiveProcess& live, const std::string& dir, const Venue& venue) {
+  ASSERT_EQ(live.stop(), 0) << live.err();
+  const std::string err = live.err();
+  EXPECT_EQ(err.find("downgraded to advisory"), std::string::npos) << err;
+  EXPECT_EQ(err.find("ALERT"), std::string::npos) << err;
+  const CommandResult exported = run_sequent("journal export " + dir + " --format jsonl");
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(exported.out.find("\"command\":\"downgrade_to_advisory\""), std::string::npos);
+  const CommandResult verify = run_sequent("replay " + dir + " --verify");
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_NEAR(replayed_position(dir), venue.net_executed(), 1e-9)
+      << "venue: " << venue_state(venue.port).body << "\njournal:\n"
+      << run_sequent("journal export " + dir + " --outputs --format jsonl").out << "\nerr:\n" << err;
+}
+
+TEST(BinanceLiveE2e, SurvivesMarketDataAndWsApiDisconnects) {
+  Venue venue;
+  ASSERT_GT(venue.port, 0) << venue.proc.line;
+  const std::string dir = temp_path("binance_disconnect_journal");
+  std::filesystem::remove_all(dir);
+  LiveProcess live("binance_disconnect", live_args(write_config("binance_disconnect", venue.port), dir));
+  VenueState s;
+  ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) { return v.orders() >= 2 && v.fills() >= 2; }, &s))
+      << "no trading before the fault\n" << live.err();
+  const std::size_t orders_before = s.orders(), fills_before = s.fills();
+  const long long market_before = s.connections("market"), api_before = s.connections("api");
+  ASSERT_GE(market_before, 1);
+  ASSERT_GE(api_before, 1);
+  // Both connections drop at once: the market streams close, the user-data stream is terminated
+  // and the WS-API connection closes (orders and their reports travel there).
+  const auto r = test::http_request(venue.port, test::http::verb::post, "/sim/faults",
+                                    "disconnect_streams=true,disconnect_user_stream=true");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_GE(VenueState{r.body}.applied("disconnect_streams"), 1);
+  EXPECT_GE(VenueState{r.body}.applied("disconnect_user_stream"), 1);
+  // The gateway reconnects both (with back-off) and trading goes on: more orders and fills after
+  // the disconnect than before it. Orders the venue took after the fault came over the new
+  // WS-API connection (the closed one is not read any more).
+  ASSERT_TRUE(wait_for_venue(venue.port, [&](const VenueState& v) {
+    return v.connections("market") > market_before && v.connections("api") > api_before &&
+           v.orders() > 2 * orders_before && v.fills() > 2 * fills_before;
+  }, &s)) << "orders " << orders_before << " -> " << s.orders() << ", fills " << fills_before << " -> " << s.fills()
+          << ", market connections " << market_before << " -> " << s.connections("market") << ", api " << api_before
+          << " -> " << s.connections("api") << "\n" << live.err();
+  std::printf("disconnect: orders %zu -> %zu, fills %zu -> %zu, connections market %lld -> %lld, api %lld -> %lld\n",
+              orders_before, s.orders(), fills_before, s.fills(), market_before, s.connections("market"), api_before,
+              s.connections("api"));
+  expect_session_survived(live, dir, venue);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(BinanceLiveE2e, DroppedDepthMessageResyncsAndTheResyncIsJournaled) {
+  Venue venue;
+  ASSERT_GT(venue.port, 0) << venue.proc.line;
+  const std::string dir = temp_path("binance_resync_journal");
+  std::filesystem::remove_all(dir);
+  LiveProcess live("binance_resync", live_args(write_config("binance_resync", venue.port), dir));
+  VenueState s;
+  ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) { return v.orders() >= 1 && v.stream("depth_snapshots") >= 1; }, &s))
+      << live.err();
+  const long long snapshots_before = s.stream("depth_snapshots");
+  // One depth diff is not sent (its ids still advance): the next one the gateway sees leaves a gap.
+  ASSERT_EQ(test::http_request(venue.port, test::http::verb::post, "/sim/faults", "drop_depth=1").status, 200u);
+  ASSERT_TRUE(wait_for_venue(venue.port, [&](const VenueState& v) {
+    return v.applied("drop_depth") == 1 && v.stream("depth_snapshots") > snapshots_before;
+  }, &s)) << "no fresh snapshot after the gap\n" << live.err();
+  // ...and trading continues on the resynced book.
+  const std::size_t orders_at_resync = s.orders();
+  ASSERT_TRUE(wait_for_venue(venue.port, [&](const VenueState& v) { return v.orders() >= orders_at_resync + 2; }))
+      << live.err();
+  expect_session_survived(live, dir, venue);
+  // The resync is an input of the journal: the marker (book emptied, no level, ids 0), then the
+  // fresh snapshot's first level (kBookClear with its lastUpdateId), never a level in between.
+  const CommandResult exported = run_sequent("journal export " + dir + " --format jsonl");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::istringstream lines(exported.out);
+  std::string line;
+  int markers = 0, levels_after_marker_before_snapshot = 0;
+  bool snapshot_after_marker = false;
+  while (std::getline(lines, line)) {
+    if (line.find("\"type\":\"book_level\"") == std::string::npos) continue;
+    const bool marker = line.find("\"side\":\"none\"") != std::string::npos &&
+                        line.find("\"last_update_id\":0,\"flags\":3") != std::string::npos;
+    if (marker) {
+      ++markers;
+      continue;
+    }
+    if (markers == 0 || snapshot_after_marker) continue;
+    if (json_number(line, "\"flags\":") & 1) {
+      EXPECT_GT(json_number(line, "\"last_update_id\":"), 0) << line;
+      snapshot_after_marker = true;
+    } else {
+      ++levels_after_marker_before_snapshot;
+    }
+  }
+  std::printf("resync: %d marker(s), snapshots served %lld\n", markers, s.stream("depth_snapshots"));
+  EXPECT_EQ(markers, 1);
+  EXPECT_TRUE(snapshot_after_marker);
+  EXPECT_EQ(levels_after_marker_before_snapshot, 0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(BinanceLiveE2e, A429BacksOffForRetryAfterThenTradesOn) {
+  Venue venue;
+  ASSERT_GT(venue.port, 0) << venue.proc.line;
+  const std::string dir = temp_path("binance_429_journal");
+  std::filesystem::remove_all(dir);
+  LiveProcess live("binance_429", live_args(write_config("binance_429", venue.port), dir));
+  ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) { return v.orders() >= 2; })) << live.err();
+  // The next request (an order, a snapshot, whatever comes) is answered 429 -1003 with
+  // Retry-After: 1 (and the WS API's data.retryAfter).
+  ASSERT_EQ(test::http_request(venue.port, test::http::verb::post, "/sim/faults", "reject_429=1").status, 200u);
+  VenueState s;
+  ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) { return v.applied("reject_429") == 1; }, &s)) << live.err();
+  // Trading resumes once Retry-After has run out...
+  const std::size_t orders_at_429 = s.orders();
+  ASSERT_TRUE(wait_for_venue(venue.port, [&](const VenueState& v) { return v.orders() >= orders_at_429 + 3; }, &s))
+      << live.err();
+  // ...and not before: the venue saw no request the gateway made inside the window, and never
+  // had to limit or ban it for real.
+  std::printf("429: orders at the 429 %zu, after %zu; inside_retry_after %lld\n", orders_at_429, s.orders(),
+              s.applied("inside_retry_after"));
+  EXPECT_EQ(s.applied("inside_retry_after"), 0) << s.body;
+  EXPECT_EQ(s.applied("rate_limit_429"), 0);
+  EXPECT_EQ(s.applied("rate_limit_418"), 0);
+  expect_session_survived(live, dir, venue);
+  std::filesystem::remove_all(dir);
+}
+
+// Rotation before Binance's 24-hour cut, forced every 300 ms (venue.rotate_after_ms), through the
+// whole path: the market stream rotates make-before-break, so the journal holds an unbroken depth
+// sequence (one snapshot, every diff's U = previous u + 1, no resync marker) and every trade once.
+// Advisory mode (market data and decisions, no orders): the WS API, which still rotates by
+// reopening, is not in play.
+TEST(BinanceLiveE2e, MarketStreamRotationLosesNothingThroughTheJournal) {
+  Venue venue;
+  ASSERT_GT(venue.port, 0) << venue.proc.line;
+  const std::string dir = temp_path("binance_rotation_journal");
+  std::filesystem::remove_all(dir);
+  const std::string config = write_config("binance_rotation", venue.port, "advisory", "rotate_after_ms = 300\n");
+  const CommandResult r = run_sequent("live --config " + config + " --duration 3 --journal " + dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const VenueState s = venue_state(venue.port);
+  EXPECT_GE(s.connections("market"), 4) << "too few rotations";  // the first connection + rotations
+  const CommandResult exported = run_sequent("journal export " + dir + " --format jsonl");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::istringstream lines(exported.out);
+  std::string line;
+  long long prev_u = -1, prev_trade = -1;
+  int snapshots = 0, markers = 0, diffs = 0, gaps = 0, trades = 0, trade_gaps = 0;
+  bool in_snapshot = false;
+  while (std::getline(lines, line)) {
+    if (line.find("\"type\":\"trade\"") != std::string::npos) {
+      const long long t = json_number(line, "\"trade_id\":");
+      if (prev_trade >= 0 && t != prev_trade + 1) ++trade_gaps;
+      prev_trade = t;
+      ++trades;
+      continue;
+    }
+    if (line.find("\"type\":\"book_level\"") == std::string::npos) continue;
+    const long long flags = json_number(line, "\"flags\":");
+    const long long first = json_number(line, "\"first_update_id\":"), last = json_number(line, "\"last_update_id\":");
+    if (line.find("\"side\":\"none\"") != std::string::npos && last == 0) {
+      ++markers;
+      continue;
+    }
+    if (flags & 1) in_snapshot = true;
+    if ((flags & 2) == 0) continue;
+    if (in_snapshot) {
+      in_snapshot = false;
+      ++snapshots;
+    } else if (diffs++ > 0 && first != prev_u + 1) {
+      ++gaps;
+    }
+    prev_u = last;
+  }
+  std::printf("rotation: %lld market connections, %d diffs, %d trades, %d snapshot(s)\n", s.connections("market"), diffs,
+              trades, snapshots);
+  EXPECT_EQ(markers, 0);
+  EXPECT_EQ(snapshots, 1);
+  EXPECT_EQ(gaps, 0);
+  EXPECT_GT(diffs, 5);
+  EXPECT_GT(trades, 5);
+  EXPECT_EQ(trade_gaps, 0);
+  const CommandResult verify = run_sequent("replay " + dir + " --verify");
+  EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
   std::filesystem::remove_all(dir);
 }
 

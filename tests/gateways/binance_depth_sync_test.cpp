@@ -2,7 +2,6 @@
 // resync) and THE ORACLE: the real Binance spot capture through BinanceParser + DepthSync into
 // the engine's L2Book, checked against every bookTicker with the same update id.
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <map>
 #include <unordered_map>
@@ -12,6 +11,7 @@
 #include "engine/l2_book.hpp"
 #include "gateways/binance/depth_sync.hpp"
 #include "gateways/binance/parser.hpp"
+#include "tests/gateways/binance_oracle.hpp"
 #include "tests/gateways/binance_test_util.hpp"
 
 namespace sequent::binance {
@@ -146,21 +146,7 @@ TEST_F(DepthSyncTest, BufferOverflowIsCounted) {
 
 // ---- the oracle ------------------------------------------------------------------------------
 
-std::optional<std::string> gunzip_file(const std::string& path) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (f == nullptr) return std::nullopt;
-  std::string data;
-  char buf[1 << 16];
-  for (;;) {
-    const int n = gzread(f, buf, sizeof(buf));
-    if (n <= 0) break;
-    data.append(buf, static_cast<std::size_t>(n));
-  }
-  gzclose(f);
-  return data;
-}
-
-const std::string kCapture = "../shared/data/ticks_l2/raw/binance_spot_BTCUSDT_20240808_2359_ws.jsonl.gz";
+const std::string& kCapture = test::kBinanceSpotCapture;
 
 struct Replay {
   std::size_t depth_messages = 0, snapshots = 0, tickers = 0, trades = 0, matches = 0, mismatches = 0;
@@ -174,24 +160,12 @@ template <class OnEmit>
 Replay replay_capture(const std::string& data, long drop_depth, OnEmit&& on_emit) {
   BinanceParser parser(bindings());
   DepthSync sync(kBtcUsdt);
-  L2Book book(kBtcUsdt, 5000);
+  BookTickerOracle oracle(kBtcUsdt, 5000);
+  const L2Book& book = oracle.book();
   std::vector<Event> out;
   out.reserve(1 << 14);
   Replay r;
   Parsed m;
-  std::unordered_map<std::uint64_t, QuotePayload> pending;  // tickers waiting for their diff
-  auto check = [&](std::uint64_t u, const QuotePayload& q) {
-    const bool same =
-        book.best_bid() == BookLevel{q.bid_price, q.bid_qty} && book.best_ask() == BookLevel{q.ask_price, q.ask_qty};
-    if (same) {
-      ++r.matches;
-    } else if (r.mismatches++ == 0) {
-      r.first_mismatch = "u=" + std::to_string(u) + " book " + to_string(book.best_bid().price) + "/" +
-                         to_string(book.best_bid().qty) + " x " + to_string(book.best_ask().price) + "/" +
-                         to_string(book.best_ask().qty) + " ticker " + to_string(q.bid_price) + "/" +
-                         to_string(q.bid_qty) + " x " + to_string(q.ask_price) + "/" + to_string(q.ask_qty);
-    }
-  };
   std::size_t pos = 0;
   long depth_index = -1;
   while (pos < data.size()) {
@@ -219,10 +193,7 @@ Replay replay_capture(const std::string& data, long drop_depth, OnEmit&& on_emit
         break;
       case MessageKind::kBookTicker:
         ++r.tickers;
-        // The bookTicker stream is real time and the diff stream batched (100 ms), so a ticker
-        // may come before or after the diff that ends at its update id: check whichever is later.
-        if (book.synced() && m.update_id == book.last_update_id()) check(m.update_id, m.events[0].payload.quote);
-        else pending.emplace(m.update_id, m.events[0].payload.quote);
+        oracle.on_ticker(m.update_id, m.events[0].payload.quote);
         break;
       case MessageKind::kTrade:
         ++r.trades;
@@ -230,24 +201,19 @@ Replay replay_capture(const std::string& data, long drop_depth, OnEmit&& on_emit
       default:
         break;
     }
-    for (const Event& e : out) {
-      book.apply(e);
-      const BookLevelPayload& b = e.payload.book;
-      if ((b.flags & kBookLast) == 0 || b.last_update_id == 0) continue;
-      if (book.crossed()) ++r.crossed_seen;
-      if (auto it = pending.find(b.last_update_id); it != pending.end()) {
-        check(it->first, it->second);
-        pending.erase(it);
-      }
-    }
+    for (const Event& e : out) oracle.on_level(e);
     r.emitted_levels += out.size();
     if (!out.empty()) on_emit(out, sync, book);
   }
+  r.matches = oracle.matches;
+  r.mismatches = oracle.mismatches;
+  r.first_mismatch = oracle.first_mismatch;
+  r.crossed_seen = oracle.crossed_seen;
   return r;
 }
 
 TEST(BinanceOracle, RebuiltBookMatchesEveryBookTickerOfTheCapture) {
-  auto data = gunzip_file(kCapture);
+  auto data = test::gunzip_file(kCapture);
   if (!data) GTEST_SKIP() << kCapture << " absent (run from the repository root next to ../shared)";
   std::size_t batches = 0;
   const Replay r = replay_capture(*data, -1, [&](const std::vector<Event>& out, const DepthSync&, const L2Book& book) {
@@ -258,9 +224,9 @@ TEST(BinanceOracle, RebuiltBookMatchesEveryBookTickerOfTheCapture) {
   EXPECT_EQ(r.parse_errors, 0u);
   EXPECT_EQ(r.snapshots, 1u);
   EXPECT_GT(r.depth_messages, 6000u);
-  EXPECT_EQ(r.trades, 19'904u);  // the README's trade count
+  EXPECT_EQ(r.trades, test::kCaptureTrades);  // the README's trade count
   EXPECT_EQ(r.mismatches, 0u) << r.first_mismatch;
-  EXPECT_EQ(r.matches, 1'072u);  // the README's figure
+  EXPECT_EQ(r.matches, test::kCaptureOracleMatches);  // the README's figure
   EXPECT_EQ(r.crossed_seen, 0u);
   EXPECT_GT(batches, 0u);
   std::printf("oracle: %zu depth messages, %zu levels emitted, %zu bookTickers, %zu matches\n", r.depth_messages,
@@ -268,7 +234,7 @@ TEST(BinanceOracle, RebuiltBookMatchesEveryBookTickerOfTheCapture) {
 }
 
 TEST(BinanceOracle, DroppedDepthMessageTriggersResyncAndSilence) {
-  auto data = gunzip_file(kCapture);
+  auto data = test::gunzip_file(kCapture);
   if (!data) GTEST_SKIP() << kCapture << " absent (run from the repository root next to ../shared)";
   // Drop the 2000th depth message: a sequence gap long after the snapshot.
   bool marker_seen = false;

@@ -298,6 +298,36 @@ TEST_F(BinanceGatewayTest, LimitOrderIsAckedFilledAndAnotherCanceled) {
   EXPECT_EQ(view->max_origin_seq, 1000u);  // rejected and canceled orders traded nothing
 }
 
+// A clean stop: unsettled_orders() counts orders still owing their decisive report (an IOC's
+// end, a resting order's NEW); hold_orders() refuses new orders locally while reports still come.
+TEST_F(BinanceGatewayTest, HoldOrdersForACleanStopAndCountUnsettledOnes) {
+  start_gateway();
+  wait_synced();
+  EXPECT_EQ(gw_->unsettled_orders(), 0u);
+  const Price far = Price::from_raw(last_bid().raw() - 50 * rules_.tick_size.raw());
+  const ClientOrderId rest = make_client_order_id(5000, 0), ioc = make_client_order_id(5001, 0);
+  ASSERT_TRUE(gw_->submit(limit_buy(rest, far, order_qty(far))));
+  Event o = limit_buy(ioc, far, order_qty(far));
+  o.payload.order.tif = TimeInForce::kIoc;  // nothing at that price: expires
+  ASSERT_TRUE(gw_->submit(o));
+  ASSERT_TRUE(wait_for([&] {
+    return find([&](const Event& e) { return exec_of(e, rest, ExecType::kNew); }) != nullptr &&
+           find([&](const Event& e) { return exec_of(e, ioc, ExecType::kExpired); }) != nullptr;
+  }));
+  ASSERT_TRUE(wait_for([&] { return gw_->unsettled_orders() == 0; }));
+  gw_->hold_orders();
+  const ClientOrderId held = make_client_order_id(5002, 0);
+  ASSERT_TRUE(gw_->submit(limit_buy(held, far, order_qty(far))));
+  ASSERT_TRUE(wait_for([&] {
+    return find([&](const Event& e) { return e.type() == EventType::kOrderDenied && e.payload.order.client_order_id == held; }) != nullptr;
+  }));
+  EXPECT_EQ(find([&](const Event& e) { return e.type() == EventType::kOrderDenied && e.payload.order.client_order_id == held; })
+                ->payload.order.reason,
+            RejectReason::kVenueNotConnected);
+  EXPECT_EQ(gw_->counters().orders_sent.load(), 2u);
+  EXPECT_EQ(gw_->unsettled_orders(), 0u);
+}
+
 TEST_F(BinanceGatewayTest, ReconcileReportsOpenOrdersAsVenueState) {
   start_gateway();
   wait_synced();
@@ -330,6 +360,67 @@ TEST_F(BinanceGatewayTest, SurvivesServerDisconnectAndResyncsTheBook) {
                                                          e.payload.book.last_update_id == 0; }, mark);
   ASSERT_NE(marker, nullptr);
   EXPECT_GE(gw_->counters().resyncs.load(), 1u);
+}
+
+// Rotation before Binance's 24-hour limit, forced every 300 ms here: make-before-break, so the
+// depth stream's U/u run on across every switch (no gap, no resync, no second snapshot) and no
+// trade is lost or delivered twice (the venue's trade ids are consecutive).
+TEST_F(BinanceGatewayTest, MarketRotationIsMakeBeforeBreakAndLosesNothing) {
+  cfg_.trading = false;
+  cfg_.rotate_after_ms = 300;
+  start_gateway();
+  ASSERT_TRUE(wait_for([&] { return gw_->books_synced(); }));
+  ASSERT_TRUE(wait_for([&] { return gw_->counters().rotations.load() >= 4; }))
+      << "rotations=" << gw_->counters().rotations.load() << " reconnects=" << gw_->counters().reconnects.load();
+  // Some traffic on the last successor too.
+  const std::size_t at_last_rotation = seen_.size();
+  ASSERT_TRUE(wait_for([&] {
+    return count([](const Event& e) { return e.type() == EventType::kBookLevel; }, at_last_rotation) > 0 &&
+           count([](const Event& e) { return e.type() == EventType::kTrade; }, at_last_rotation) > 0;
+  }));
+  const auto& c = gw_->counters();
+  EXPECT_EQ(c.reconnects.load(), 0u);
+  EXPECT_EQ(c.resyncs.load(), 0u);
+  EXPECT_EQ(c.snapshots.load(), 1u);
+  // Each switch waited for the overlap: at least the successor's first depth diff had come over
+  // the old connection too, and was dropped, not delivered twice.
+  EXPECT_GE(c.rotation_duplicates.load(), c.rotations.load());
+  std::uint64_t prev_u = 0, prev_trade = 0;
+  std::size_t diffs = 0, trades = 0, snapshots = 0;
+  bool in_snapshot = false;
+  for (const Event& e : seen_) {
+    if (e.type() == EventType::kTrade) {
+      if (prev_trade != 0) {
+        EXPECT_EQ(e.payload.trade.trade_id, prev_trade + 1) << "trade lost or doubled";
+      }
+      prev_trade = e.payload.trade.trade_id;
+      ++trades;
+    }
+    if (e.type() != EventType::kBookLevel) continue;
+    const BookLevelPayload& b = e.payload.book;
+    ASSERT_FALSE(b.side == Side::kNone && b.last_update_id == 0) << "resync marker";
+    if ((b.flags & kBookClear) != 0) in_snapshot = true;  // a snapshot's first level
+    if ((b.flags & kBookLast) == 0) continue;
+    if (in_snapshot) {  // its last level carries lastUpdateId
+      in_snapshot = false;
+      ++snapshots;
+      prev_u = b.last_update_id;
+      continue;
+    }
+    if (diffs++ == 0) {
+      EXPECT_LE(b.first_update_id, prev_u + 1);  // the first diff straddles the snapshot
+      EXPECT_GE(b.last_update_id, prev_u + 1);
+    } else {
+      EXPECT_EQ(b.first_update_id, prev_u + 1) << "depth gap across a rotation";
+    }
+    prev_u = b.last_update_id;
+  }
+  EXPECT_EQ(snapshots, 1u);
+  EXPECT_GE(diffs, 4u);
+  EXPECT_GT(trades, 0u);
+  std::printf("rotations=%llu duplicates dropped=%llu diffs=%zu trades=%zu\n",
+              static_cast<unsigned long long>(c.rotations.load()), static_cast<unsigned long long>(c.rotation_duplicates.load()),
+              diffs, trades);
 }
 
 TEST_F(BinanceGatewayTest, DroppedDepthMessageResyncsWithoutLevelsFromTheBrokenBook) {

@@ -749,6 +749,36 @@ TEST_F(VenueTest, WsApiMalformedRequestsGetBinanceErrorsAndTheConnectionLives) {
 
 // ---- faults ------------------------------------------------------------------------------------
 
+// The venue's own check of Retry-After: a request the client made inside the window it was
+// told to wait counts; one already in flight (within the grace) or made after it does not. The
+// WS API's 429 says until when, as Binance's does (data.retryAfter).
+TEST_F(VenueTest, CountsRequestsMadeInsideRetryAfter) {
+  start();
+  const std::int64_t t0 = clock_ms_.load();
+  ASSERT_EQ(faults("reject_429=2").status, 200u);
+  HttpResult r = signed_call(http::get, "/api/v3/openOrders", "symbol=BTCUSDT");
+  ASSERT_EQ(r.status, 429u);
+  EXPECT_EQ(r.header("retry-after"), "1");
+  WsClient api(port_, "/ws-api/v3");
+  api.send("{\"id\":1,\"method\":\"time\"}");
+  auto m = api.read();
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->find("\"status\":429"), std::string::npos) << *m;
+  EXPECT_NE(m->find("\"retryAfter\":" + std::to_string(t0 + 1000)), std::string::npos) << *m;
+  auto inside = [&] { return num(Doc(state()).root["faults"]["applied"], "inside_retry_after"); };
+  EXPECT_EQ(inside(), 0);  // both were answered 429, neither was made inside a window yet
+  clock_ms_ = t0 + 50;     // in flight when the 429 went out: within the grace
+  EXPECT_EQ(signed_call(http::get, "/api/v3/openOrders", "symbol=BTCUSDT").status, 200u);
+  EXPECT_EQ(inside(), 0);
+  clock_ms_ = t0 + 500;    // made inside the window: counted (signed by its timestamp, unsigned by arrival)
+  EXPECT_EQ(signed_call(http::get, "/api/v3/openOrders", "symbol=BTCUSDT").status, 200u);
+  EXPECT_EQ(get("/api/v3/time").status, 200u);
+  EXPECT_EQ(inside(), 2);
+  clock_ms_ = t0 + 1000;   // Retry-After ran out
+  EXPECT_EQ(get("/api/v3/time").status, 200u);
+  EXPECT_EQ(inside(), 2);
+}
+
 TEST_F(VenueTest, FaultReject429AndBan418AndSlow) {
   start();
   HttpResult f = faults("{\"reject_429\":2}");
