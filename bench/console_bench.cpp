@@ -96,17 +96,23 @@ ConsoleUpdate make_update(std::uint64_t i) {
 int main(int argc, char** argv) {
   int clients = 100;
   double seconds = 3;
+  int nice = ConsoleServerConfig{}.nice;
+  double rate = 1000;  // feed updates per second (0 = as fast as the ring takes them)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--clients" && i + 1 < argc) {
       clients = std::atoi(argv[++i]);
     } else if (a == "--seconds" && i + 1 < argc) {
       seconds = std::atof(argv[++i]);
+    } else if (a == "--rate" && i + 1 < argc) {
+      rate = std::atof(argv[++i]);
+    } else if (a == "--nice" && i + 1 < argc) {
+      nice = std::atoi(argv[++i]);
     } else if (a == "--smoke") {
       clients = 10;
       seconds = 0.3;
     } else {
-      std::fprintf(stderr, "console_bench: unknown argument %s\nusage: console_bench [--clients N] [--seconds S] [--smoke]\n",
+      std::fprintf(stderr, "console_bench: unknown argument %s\nusage: console_bench [--clients N] [--seconds S] [--rate UPDATES_PER_S] [--nice N] [--smoke]\n",
                    a.c_str());
       return 2;
     }
@@ -122,6 +128,9 @@ int main(int argc, char** argv) {
   config.users = {{"bench", Role::kViewer, sha256_hex(kToken)}};
   config.symbols = {"BTCUSDT", "ETHUSDT"};
   config.max_connections = static_cast<std::size_t>(clients) + 1;
+  // The io thread's niceness (default 10: it yields to the engine). Here the producer and the
+  // clients' thread compete with it for the two CPUs, so --nice 0 shows the server's own capacity.
+  config.nice = nice;
   auto server = ConsoleServer::start(config, ConsoleHooks{}, feed);
   if (!server) {
     std::fprintf(stderr, "console_bench: %s\n", server.error().message.c_str());
@@ -152,7 +161,20 @@ int main(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   std::thread producer([&] {
     std::uint64_t i = 0;
+    // Paced like an engine's update stream: every millisecond, the updates due by then. Unpaced
+    // (--rate 0), the producer outruns any reader and the test becomes one of the slow-consumer cut-off.
+    auto tick = std::chrono::steady_clock::now();
+    const double per_ms = rate / 1000.0;
+    double due = 0;
     while (run.load(std::memory_order_relaxed)) {
+      if (rate > 0) {
+        if (static_cast<double>(i) >= due) {
+          tick += std::chrono::milliseconds(1);
+          std::this_thread::sleep_until(tick);
+          due += per_ms;
+          continue;
+        }
+      }
       if (feed.try_push(make_update(i)) == PushResult::kOk) {
         ++pushed;
         ++i;
@@ -176,7 +198,7 @@ int main(int argc, char** argv) {
   client_thread.join();
 
   const std::uint64_t drained = after.updates_received - before.updates_received;
-  std::printf("console_bench: %d clients, %.2f s\n", clients, elapsed);
+  std::printf("console_bench: %d clients, %.2f s, console io thread at nice %d, feed %.0f updates/s offered\n", clients, elapsed, nice, rate);
   std::printf("  delivered        %12.0f messages/s (%llu messages; target >= 50000/s)\n",
               static_cast<double>(delivered) / elapsed, static_cast<unsigned long long>(delivered));
   std::printf("  feed drained     %12.0f updates/s (%llu pushed, %llu full-ring retries)\n",
