@@ -58,7 +58,7 @@ class StrategyPositions {
     const std::size_t b = book_of(strategy);
     Mark& m = marks_[id];
     Position& p = books_[b * instruments_ + id];
-    if (((m.used >> b) & 1u) == 0) {  // first fill of this book: it starts at the instrument's mark
+    if (((static_cast<unsigned>(m.used) >> b) & 1u) == 0) {  // first fill of this book: it starts at the instrument's mark
       m.used |= 1u << b;
       p.mark(m.last);
     }

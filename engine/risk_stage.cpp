@@ -176,7 +176,7 @@ RejectReason RiskStage::check_strategy(const Event& intent, Int128 order_notiona
   const InstrumentId id = intent.instrument();
   const std::int64_t pos = books_.at(o.strategy_id, id).qty().raw();
   const std::int64_t signed_qty = o.side == Side::kBuy ? o.qty.raw() : -o.qty.raw();
-  if (((strategy_halted_ >> book) & 1u) != 0) {
+  if (((static_cast<unsigned>(strategy_halted_) >> book) & 1u) != 0) {
     // The strategy's own breaker: it may only reduce its own position toward zero.
     const bool reduces = pos != 0 && ((pos > 0) != (signed_qty > 0)) && (signed_qty < 0 ? -signed_qty : signed_qty) <= (pos < 0 ? -pos : pos);
     if (!reduces) return RejectReason::kRiskStrategyHalted;
@@ -263,10 +263,10 @@ void RiskStage::update_strategy_breakers(TimeNs t) noexcept {
   const bool new_day = day != strategy_day_;
   strategy_day_ = day;
   for (std::size_t b = 1; b < kStrategyBooks; ++b) {
-    if (((strategy_loss_mask_ >> b) & 1u) == 0) continue;
+    if (((static_cast<unsigned>(strategy_loss_mask_) >> b) & 1u) == 0) continue;
     const Money pnl = books_.net_pnl(static_cast<StrategyId>(b));
     if (new_day) strategy_day_start_[b] = pnl;
-    if (((strategy_halted_ >> b) & 1u) != 0) continue;
+    if (((static_cast<unsigned>(strategy_halted_) >> b) & 1u) != 0) continue;
     if (strategy_day_start_[b] - pnl >= config_.per_strategy[b].daily_loss_limit) {
       strategy_halted_ = static_cast<std::uint8_t>(strategy_halted_ | (1u << b));
       strategy_trip_pending_ = static_cast<std::uint8_t>(strategy_trip_pending_ | (1u << b));
@@ -277,7 +277,7 @@ void RiskStage::update_strategy_breakers(TimeNs t) noexcept {
 
 Event RiskStage::make_strategy_trip(const Event& origin) noexcept {
   unsigned b = 1;
-  while (((strategy_trip_pending_ >> b) & 1u) == 0) ++b;
+  while (((static_cast<unsigned>(strategy_trip_pending_) >> b) & 1u) == 0) ++b;
   strategy_trip_pending_ = static_cast<std::uint8_t>(strategy_trip_pending_ & ~(1u << b));
   Event trip = make_event(EventType::kAdmin, Source::kRisk, kNoInstrument, origin.header.event_ns);
   trip.header.seq = origin.header.seq;

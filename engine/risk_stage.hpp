@@ -153,7 +153,7 @@ class RiskStage {
   // Risk's per-strategy view: positions by strategy book, open orders, the strategy breaker.
   const StrategyPositions& strategy_positions() const noexcept { return books_; }
   std::uint32_t strategy_open_orders(StrategyId id) const noexcept { return s_open_count_[book_of(id)]; }
-  bool strategy_halted(StrategyId id) const noexcept { return id != 0 && ((strategy_halted_ >> book_of(id)) & 1u) != 0; }
+  bool strategy_halted(StrategyId id) const noexcept { return id != 0 && ((static_cast<unsigned>(strategy_halted_) >> book_of(id)) & 1u) != 0; }
   const StrategyRiskLimits& strategy_limits(StrategyId id) const noexcept { return config_.per_strategy[book_of(id)]; }
   Money equity() const noexcept;
   std::uint64_t state_hash() const noexcept;
