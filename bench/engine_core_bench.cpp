@@ -214,36 +214,44 @@ class Null final : public OutputSink {
   void on_output(const Event&) noexcept override {}
 };
 
+// A paper session's inputs (market data and the venue's reports), recorded once through a core
+// built from `config` with the simulated venue answering its orders; events_per_second 0 keeps
+// the simulated market's default rate.
+std::vector<Event> record_paper_session(const InstrumentRegistry& registry, const CoreConfig& config, std::size_t count,
+                                        double events_per_second) {
+  std::vector<Event> v;
+  v.reserve(count + 8);
+  auto core = Core::create(registry, config);
+  SimExchangeConfig xc;
+  xc.market = default_sim_market_config(registry, 3, 1'767'225'600'000'000'000);
+  if (events_per_second > 0) xc.market.events_per_second = events_per_second;
+  SimExchange x(registry, xc);
+  struct ToVenue final : OutputSink {
+    SimExchange* x;
+    void on_output(const Event& e) noexcept override {
+      if (e.type() == EventType::kOrderNew) (void)x->submit(e);
+    }
+  } sink;
+  sink.x = &x;
+  Event out[8];
+  Seq s = 0;
+  while (v.size() < count) {
+    const std::size_t n = x.poll(INT64_MAX, std::span<Event>(out, 8), 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      out[i].header.seq = ++s;
+      v.push_back(out[i]);
+      (*core)->process(out[i], sink);
+    }
+  }
+  return v;
+}
+
 void BM_Core_InlinePerInput(benchmark::State& state) {
   static auto registry = make_registry();
   CoreConfig config;
   config.strategy.bar_interval_ns = 100'000'000;
   config.strategy.slots = {{0, Qty::from_raw(1'000'000)}, {1, Qty::from_raw(30'000'000)}};
-  static std::vector<Event> inputs = [&] {
-    std::vector<Event> v;
-    auto core = Core::create(registry, config);
-    SimExchangeConfig xc;
-    xc.market = default_sim_market_config(registry, 3, 1'767'225'600'000'000'000);
-    SimExchange x(registry, xc);
-    struct ToVenue final : OutputSink {
-      SimExchange* x;
-      void on_output(const Event& e) noexcept override {
-        if (e.type() == EventType::kOrderNew) (void)x->submit(e);
-      }
-    } sink;
-    sink.x = &x;
-    Event out[8];
-    Seq s = 0;
-    while (v.size() < 200'000) {
-      const std::size_t n = x.poll(INT64_MAX, std::span<Event>(out, 8), 1);
-      for (std::size_t i = 0; i < n; ++i) {
-        out[i].header.seq = ++s;
-        v.push_back(out[i]);
-        (*core)->process(out[i], sink);
-      }
-    }
-    return v;
-  }();
+  static const std::vector<Event> inputs = record_paper_session(registry, config, 200'000, 0);
   Null null;
   for (auto _ : state) {
     state.PauseTiming();
@@ -269,32 +277,7 @@ void BM_Core_OrderPath(benchmark::State& state) {
   config.strategy.macd = MacdParams{3, 6, 3};
   config.strategy.slots = {{0, Qty::from_raw(1'000'000)}, {1, Qty::from_raw(30'000'000)}};
   config.risk.default_limits = InstrumentRiskLimits::order_limits(Qty::from_units(100), Money::from_units(10'000'000));
-  const std::vector<Event> inputs = [&] {
-    std::vector<Event> v;
-    auto core = Core::create(registry, config);
-    SimExchangeConfig xc;
-    xc.market = default_sim_market_config(registry, 3, 1'767'225'600'000'000'000);
-    xc.market.events_per_second = 100'000;
-    SimExchange x(registry, xc);
-    struct ToVenue final : OutputSink {
-      SimExchange* x;
-      void on_output(const Event& e) noexcept override {
-        if (e.type() == EventType::kOrderNew) (void)x->submit(e);
-      }
-    } sink;
-    sink.x = &x;
-    Event out[8];
-    Seq s = 0;
-    while (v.size() < 400'000) {
-      const std::size_t n = x.poll(INT64_MAX, std::span<Event>(out, 8), 1);
-      for (std::size_t i = 0; i < n; ++i) {
-        out[i].header.seq = ++s;
-        v.push_back(out[i]);
-        (*core)->process(out[i], sink);
-      }
-    }
-    return v;
-  }();
+  const std::vector<Event> inputs = record_paper_session(registry, config, 400'000, 100'000);
   struct Timed final : OutputSink {
     std::int64_t start = 0, order_ns = -1;
     void on_output(const Event& e) noexcept override {

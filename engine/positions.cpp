@@ -51,29 +51,13 @@ void Position::archive(StateArchive& a) noexcept {
   a.fixed(sold_);
 }
 
-Money StrategyPositions::net_pnl(StrategyId strategy) const noexcept {
-  Money total;
-  for (std::size_t i = 0; i < instruments_; ++i) total += books_[book_of(strategy) * instruments_ + i].net_pnl();
-  return total;
-}
+Money StrategyPositions::net_pnl(StrategyId strategy) const noexcept { return sum(strategy, &Position::net_pnl); }
 
-Money StrategyPositions::realised(StrategyId strategy) const noexcept {
-  Money total;
-  for (std::size_t i = 0; i < instruments_; ++i) total += books_[book_of(strategy) * instruments_ + i].realised();
-  return total;
-}
+Money StrategyPositions::realised(StrategyId strategy) const noexcept { return sum(strategy, &Position::realised); }
 
-Money StrategyPositions::unrealised(StrategyId strategy) const noexcept {
-  Money total;
-  for (std::size_t i = 0; i < instruments_; ++i) total += books_[book_of(strategy) * instruments_ + i].unrealised();
-  return total;
-}
+Money StrategyPositions::unrealised(StrategyId strategy) const noexcept { return sum(strategy, &Position::unrealised); }
 
-Money StrategyPositions::fees(StrategyId strategy) const noexcept {
-  Money total;
-  for (std::size_t i = 0; i < instruments_; ++i) total += books_[book_of(strategy) * instruments_ + i].fees();
-  return total;
-}
+Money StrategyPositions::fees(StrategyId strategy) const noexcept { return sum(strategy, &Position::fees); }
 
 bool StrategyPositions::empty(StrategyId strategy) const noexcept {
   for (std::size_t i = 0; i < instruments_; ++i) {

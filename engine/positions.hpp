@@ -88,6 +88,12 @@ class StrategyPositions {
   void archive(StateArchive& a) noexcept;
 
  private:
+  // One strategy's books summed over the instruments, by a Position getter.
+  Money sum(StrategyId strategy, Money (Position::*get)() const noexcept) const noexcept {
+    Money total;
+    for (std::size_t i = 0; i < instruments_; ++i) total += (books_[book_of(strategy) * instruments_ + i].*get)();
+    return total;
+  }
   struct Mark {
     Price last;              // the instrument's last trade
     std::uint32_t used = 0;  // bit per book that has had a fill
