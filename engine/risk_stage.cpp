@@ -228,11 +228,15 @@ void RiskStage::adjust_open(const OrderRecord& r, std::int64_t delta) noexcept {
   open_notional_e16_ += static_cast<Int128>(r.price.raw()) * delta;
 }
 
+void RiskStage::release_open(const OrderRecord& r) noexcept {
+  adjust_open(r, -(r.qty.raw() - r.cum_qty.raw()));
+  --s_open_count_[book_of(r.strategy_id)];
+}
+
 void RiskStage::drop_open(ClientOrderId id) noexcept {
   OrderRecord* r = open_.find(id);
   if (r == nullptr) return;
-  adjust_open(*r, -(r->qty.raw() - r->cum_qty.raw()));
-  --s_open_count_[book_of(r->strategy_id)];
+  release_open(*r);
   (void)open_.erase(id);
 }
 
@@ -298,16 +302,7 @@ void RiskStage::on_reconcile(const Event& e) noexcept {
   }
   if (!reconciling_) return;
   reconciling_ = false;
-  ClientOrderId gone[64];
-  for (;;) {
-    std::size_t n = 0;
-    open_.for_each([&](OrderRecord& r) {
-      if (!r.confirmed && n < 64) gone[n++] = r.client_order_id;
-    });
-    if (n == 0) break;
-    for (std::size_t i = 0; i < n; ++i) drop_open(gone[i]);
-  }
-  open_.for_each([](OrderRecord& r) { r.confirmed = false; });
+  (void)open_.drop_unconfirmed([this](const OrderRecord& r) { release_open(r); });
 }
 
 void RiskStage::update_strategy_breakers(TimeNs t) noexcept {

@@ -169,6 +169,7 @@ class RiskStage {
   RejectReason check_strategy(const Event& intent, Int128 order_notional, Price ref) const noexcept;
   void refresh_strategy_flags() noexcept;
   void drop_open(ClientOrderId id) noexcept;
+  void release_open(const OrderRecord& r) noexcept;  // its working quantity leaves the aggregates
   void on_exec(const Event& e) noexcept;
   void on_venue_open(const Event& e) noexcept;
   void on_reconcile(const Event& e) noexcept;

@@ -241,19 +241,7 @@ void RouterStage::on_reconcile(const Event& e) noexcept {
   reconciling_ = false;
   // Whatever we still think is working but the venue did not report open is not working: it
   // never arrived, or it ended while we were down (its fills, if any, came in the window).
-  ClientOrderId gone[64];
-  for (;;) {
-    std::size_t n = 0;
-    orders_.for_each([&](OrderRecord& r) {
-      if (!r.confirmed && n < 64) gone[n++] = r.client_order_id;
-    });
-    if (n == 0) break;
-    for (std::size_t i = 0; i < n; ++i) {
-      (void)orders_.erase(gone[i]);
-      ++expired_by_reconcile_total_;
-    }
-  }
-  orders_.for_each([](OrderRecord& r) { r.confirmed = false; });
+  expired_by_reconcile_total_ += orders_.drop_unconfirmed([](const OrderRecord&) {});
 }
 
 Money RouterStage::total_net_pnl() const noexcept {
