@@ -359,6 +359,13 @@ void StrategyStage::on_exec(const Event& e) noexcept {
     slot->position += signed_qty;
     slot->strategy->on_fill(x.last_price, signed_qty);
   }
+  // Our TTL cancel was refused (the gateway was backing off or disconnected, or the venue no
+  // longer knew the order because it had just filled): the order may still rest, so the TTL
+  // starts again and the cancel is retried one TTL later, never in a loop.
+  if (x.exec_type == ExecType::kCancelRejected && x.client_order_id == slot->working && slot->cancel_sent) {
+    slot->cancel_sent = false;
+    slot->working_placed_ns = e.header.event_ns;
+  }
   const bool terminal = x.exec_type == ExecType::kFill || x.exec_type == ExecType::kCanceled ||
                         x.exec_type == ExecType::kRejected || x.exec_type == ExecType::kExpired;
   if (terminal && x.client_order_id == slot->working) slot->working = 0;

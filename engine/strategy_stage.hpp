@@ -25,7 +25,8 @@
 // cancelled once: the first trade or bar of its instrument, or timer, whose event_ns is at least
 // its placement event_ns + ttl makes the stage emit one derived kOrderCancel for it (seq = origin
 // seq, kFlagDerived, Source::kStrategy); the order stays the slot's working order until its
-// terminal report (canceled, or filled if the venue filled it first).
+// terminal report (canceled, or filled if the venue filled it first). A refused cancel
+// (kCancelRejected for it) restarts the TTL from the refusal's event_ns: one retry per TTL.
 // Hot path: no allocation after construction (strategies and slot tables are built in create()).
 #pragma once
 

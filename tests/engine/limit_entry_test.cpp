@@ -369,6 +369,22 @@ TEST(OrderTtl, APartlyFilledOrderIsStillCancelledAtItsTtl) {
   EXPECT_EQ(count_cancels(step(*stage, f.timer(3 * kSec))), 1u);
 }
 
+TEST(OrderTtl, ARefusedCancelIsRetriedOneTtlLaterNotAtOnce) {
+  Fx f;
+  auto stage = make(f, limit_style(25, 1000));
+  const Event buy = buy_entry(f, *stage, "95.37");  // placed at 2 s
+  EXPECT_EQ(count_cancels(step(*stage, f.timer(3 * kSec))), 1u);
+  // The gateway refused it (backing off after a 429): the order still rests.
+  Event refused = f.report(buy, ExecType::kCancelRejected, 3 * kSec + 100 * kMs);
+  refused.payload.exec.reason = RejectReason::kVenueRateLimited;
+  (void)step(*stage, refused);
+  EXPECT_EQ(count_cancels(step(*stage, f.timer(3 * kSec + 200 * kMs))), 0u) << "no retry loop";
+  EXPECT_EQ(count_cancels(step(*stage, f.timer(4 * kSec + 99 * kMs))), 0u);
+  EXPECT_EQ(count_cancels(step(*stage, f.timer(4 * kSec + 100 * kMs))), 1u) << "one TTL after the refusal";
+  EXPECT_EQ(count_cancels(step(*stage, f.timer(9 * kSec))), 0u);
+  EXPECT_EQ(stage->ttl_cancels(), 2u);
+}
+
 TEST(OrderTtl, MarketOrdersAreNeverCancelledByTheTtl) {
   // order_ttl_ms with market entries: an IOC order does not rest, so its TTL does not run.
   Fx f;
