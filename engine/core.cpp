@@ -22,7 +22,7 @@ std::uint64_t Core::state_hash() const {
 
 std::string Core::snapshot() const {
   StateArchive a = StateArchive::writer();
-  a.tag("sequent-core-v2");
+  a.tag("sequent-core-v3");
   auto* self = const_cast<Core*>(this);  // kWrite mode only reads the state
   self->strategy_->archive(a);
   self->risk_.archive(a);
@@ -32,7 +32,7 @@ std::string Core::snapshot() const {
 
 Status Core::restore(std::string_view bytes) {
   StateArchive a = StateArchive::reader(bytes);
-  a.tag("sequent-core-v2");
+  a.tag("sequent-core-v3");
   strategy_->archive(a);
   risk_.archive(a);
   router_.archive(a);

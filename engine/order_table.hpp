@@ -117,6 +117,28 @@ class OrderTable {
     for (std::size_t i = 0; i <= mask_; ++i)
       if (slots_[i].client_order_id != 0) fn(static_cast<const OrderRecord&>(slots_[i]));
   }
+  // The end of a reconciliation window: every record the venue did not confirm is removed
+  // (gone(record) is called just before), and the flag is cleared on the rest. Returns how many
+  // were removed. No allocation (ids are collected in fixed batches).
+  template <class Fn>
+  std::size_t drop_unconfirmed(Fn&& gone) noexcept {
+    std::size_t total = 0;
+    ClientOrderId batch[64];
+    for (;;) {
+      std::size_t n = 0;
+      for_each([&](OrderRecord& r) {
+        if (!r.confirmed && n < 64) batch[n++] = r.client_order_id;
+      });
+      if (n == 0) break;
+      for (std::size_t k = 0; k < n; ++k) {
+        gone(*find(batch[k]));
+        (void)erase(batch[k]);
+      }
+      total += n;
+    }
+    for_each([](OrderRecord& r) { r.confirmed = false; });
+    return total;
+  }
 
  private:
   std::size_t slot_of(ClientOrderId id) const noexcept;

@@ -17,6 +17,7 @@ RiskStage::RiskStage(const InstrumentRegistry& registry, RiskConfig config)
       last_price_(registry.size()),
       positions_(registry.size()),
       open_(config_.open_order_capacity),
+      trade_ids_(registry.size()),
       open_buy_(registry.size(), 0),
       open_sell_(registry.size(), 0),
       recent_(std::max<std::size_t>(config_.max_orders_per_second, kRateWindowCapacity), 0),
@@ -227,18 +228,23 @@ void RiskStage::adjust_open(const OrderRecord& r, std::int64_t delta) noexcept {
   open_notional_e16_ += static_cast<Int128>(r.price.raw()) * delta;
 }
 
+void RiskStage::release_open(const OrderRecord& r) noexcept {
+  adjust_open(r, -(r.qty.raw() - r.cum_qty.raw()));
+  --s_open_count_[book_of(r.strategy_id)];
+}
+
 void RiskStage::drop_open(ClientOrderId id) noexcept {
   OrderRecord* r = open_.find(id);
   if (r == nullptr) return;
-  adjust_open(*r, -(r->qty.raw() - r->cum_qty.raw()));
-  --s_open_count_[book_of(r->strategy_id)];
+  release_open(*r);
   (void)open_.erase(id);
 }
 
 void RiskStage::on_exec(const Event& e) noexcept {
   const ExecReportPayload& x = e.payload.exec;
-  if ((e.header.flags & kFlagVenueState) != 0) return;
+  if ((e.header.flags & kFlagVenueState) != 0) return on_venue_open(e);
   const bool fill = x.exec_type == ExecType::kFill || x.exec_type == ExecType::kPartialFill;
+  if (fill && !trade_ids_.fresh(e.instrument(), x.trade_id)) return;  // applied already
   OrderRecord* r = open_.find(x.client_order_id);
   if (fill && e.instrument() < positions_.size()) {
     positions_[e.instrument()].apply_fill(x.side, x.last_price, x.last_qty, x.fee);
@@ -256,6 +262,47 @@ void RiskStage::on_exec(const Event& e) noexcept {
   const bool terminal = x.exec_type == ExecType::kFill || x.exec_type == ExecType::kCanceled ||
                         x.exec_type == ExecType::kRejected || x.exec_type == ExecType::kExpired;
   if (terminal && r != nullptr) drop_open(x.client_order_id);
+}
+
+// Reconciliation (after a restart, or after the venue's report stream was lost for a while):
+// between begin and end the venue reports every order it holds open (kFlagVenueState acks).
+// Risk keeps the ones it knows, adopts the ones it does not (their origin was lost in a crash)
+// and, at the end, forgets every open order the venue did not report: it ended while we could not
+// hear (its fills came in the window) or never arrived. The same rule as the router's, so risk's
+// open-order limits count what is really working.
+void RiskStage::on_venue_open(const Event& e) noexcept {
+  const ExecReportPayload& x = e.payload.exec;
+  if (!reconciling_ || x.exec_type != ExecType::kNew) return;
+  if (OrderRecord* known = open_.find(x.client_order_id); known != nullptr) {
+    known->confirmed = true;
+    return;
+  }
+  OrderRecord r;
+  r.client_order_id = x.client_order_id;
+  r.instrument = e.instrument();
+  r.strategy_id = strategy_of_order(x.client_order_id);
+  r.side = x.side;
+  r.order_type = OrderType::kLimit;
+  r.price = x.last_price;  // the order's limit price (engine/event.hpp: venue-state acks)
+  r.qty = x.leaves_qty + x.cum_qty;
+  r.cum_qty = x.cum_qty;
+  r.status = OrderStatus::kAcknowledged;
+  r.confirmed = true;
+  if (open_.insert(r)) {
+    adjust_open(r, x.leaves_qty.raw());
+    ++s_open_count_[book_of(r.strategy_id)];
+  }
+}
+
+void RiskStage::on_reconcile(const Event& e) noexcept {
+  if (e.payload.reconcile.phase == ReconcilePhase::kBegin) {
+    reconciling_ = true;
+    open_.for_each([](OrderRecord& r) { r.confirmed = false; });
+    return;
+  }
+  if (!reconciling_) return;
+  reconciling_ = false;
+  (void)open_.drop_unconfirmed([this](const OrderRecord& r) { release_open(r); });
 }
 
 void RiskStage::update_strategy_breakers(TimeNs t) noexcept {
@@ -353,17 +400,7 @@ void RiskStage::observe(const Event& e) noexcept {
       drop_open(e.payload.order.client_order_id);
       break;
     case EventType::kReconcile:
-      // After reconciliation the router's view of what is open is authoritative; risk forgets
-      // approvals the venue never confirmed when the window ends (conservatively: all of them).
-      if (e.payload.reconcile.phase == ReconcilePhase::kEnd) {
-        open_.clear();
-        std::fill(open_buy_.begin(), open_buy_.end(), 0);
-        std::fill(open_sell_.begin(), open_sell_.end(), 0);
-        std::fill(s_open_buy_.begin(), s_open_buy_.end(), 0);
-        std::fill(s_open_sell_.begin(), s_open_sell_.end(), 0);
-        s_open_count_.fill(0);
-        open_notional_e16_ = 0;
-      }
+      on_reconcile(e);
       break;
     case EventType::kAdmin:
       // A breaker's own announcement (fed back with its cause) is not an operator's kill switch:
@@ -426,6 +463,8 @@ void RiskStage::archive(StateArchive& a) {
   for (Price& p : last_price_) a.fixed(p);
   for (Position& p : positions_) p.archive(a);
   open_.archive(a);
+  trade_ids_.archive(a);
+  a.boolean(reconciling_);
   for (std::int64_t& v : open_buy_) a.i64(v);
   for (std::int64_t& v : open_sell_) a.i64(v);
   auto hi = static_cast<std::int64_t>(open_notional_e16_ >> 64);

@@ -44,6 +44,7 @@
 #include "engine/order_table.hpp"
 #include "engine/positions.hpp"
 #include "engine/state_archive.hpp"
+#include "engine/trade_id_filter.hpp"
 
 namespace sequent {
 
@@ -168,7 +169,10 @@ class RiskStage {
   RejectReason check_strategy(const Event& intent, Int128 order_notional, Price ref) const noexcept;
   void refresh_strategy_flags() noexcept;
   void drop_open(ClientOrderId id) noexcept;
+  void release_open(const OrderRecord& r) noexcept;  // its working quantity leaves the aggregates
   void on_exec(const Event& e) noexcept;
+  void on_venue_open(const Event& e) noexcept;
+  void on_reconcile(const Event& e) noexcept;
   void on_approved(const Event& order) noexcept;
   void count_denial(RejectReason r) noexcept;
   const InstrumentRiskLimits& limits_for(InstrumentId id) const noexcept;
@@ -184,6 +188,8 @@ class RiskStage {
   std::vector<Price> last_price_;    // by instrument id; 0 = none yet
   std::vector<Position> positions_;  // by instrument id: risk's own view from fills
   OrderTable open_;                  // orders risk approved and the venue has not finished
+  TradeIdFilter trade_ids_;          // fills already applied (reconciliation repeats some)
+  bool reconciling_ = false;         // inside a kReconcile begin/end window
   std::vector<std::int64_t> open_buy_, open_sell_;  // by instrument: working quantity (raw)
   Int128 open_notional_e16_ = 0;     // Σ price × working quantity over open orders, raw × raw (exact)
   std::vector<TimeNs> recent_;       // ring of the last max_orders_per_second approval times

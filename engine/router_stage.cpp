@@ -6,7 +6,7 @@ namespace sequent {
 
 RouterStage::RouterStage(const InstrumentRegistry& registry, RouterConfig config)
     : registry_(&registry), orders_(config.max_open_orders), positions_(registry.size()), books_(registry.size()),
-      max_trade_id_(registry.size(), 0),
+      trade_ids_(registry.size()),
       cancel_on_kill_switch_(config.cancel_on_kill_switch),
       flatten_on_kill_switch_(config.flatten_on_kill_switch) {
   scratch_.reserve(orders_.max_orders());
@@ -115,15 +115,12 @@ void RouterStage::on_exec(const Event& e) noexcept {
   const ExecReportPayload& x = e.payload.exec;
   if ((e.header.flags & kFlagVenueState) == 0) ++venue_reports_seen_;
   const bool is_fill = x.exec_type == ExecType::kFill || x.exec_type == ExecType::kPartialFill;
-  if (is_fill && e.instrument() < positions_.size() && x.trade_id != 0) {
-    // Venue trade ids increase per instrument: a fill at or below the highest one seen is a
-    // duplicate (a re-sent report, or reconciliation repeating what the journal already holds).
-    if (x.trade_id <= max_trade_id_[e.instrument()]) {
-      ++invalid_total_;
-      bump(counters_.invalid_reports);
-      return;
-    }
-    max_trade_id_[e.instrument()] = x.trade_id;
+  // A duplicate fill (a re-sent report, or reconciliation repeating what the journal already
+  // holds) is counted and ignored.
+  if (is_fill && !trade_ids_.fresh(e.instrument(), x.trade_id)) {
+    ++invalid_total_;
+    bump(counters_.invalid_reports);
+    return;
   }
   if (reconciling_ && x.exec_type == ExecType::kNew && (e.header.flags & kFlagVenueState) != 0) {
     OrderRecord* known = orders_.find(x.client_order_id);
@@ -246,19 +243,7 @@ void RouterStage::on_reconcile(const Event& e) noexcept {
   reconciling_ = false;
   // Whatever we still think is working but the venue did not report open is not working: it
   // never arrived, or it ended while we were down (its fills, if any, came in the window).
-  ClientOrderId gone[64];
-  for (;;) {
-    std::size_t n = 0;
-    orders_.for_each([&](OrderRecord& r) {
-      if (!r.confirmed && n < 64) gone[n++] = r.client_order_id;
-    });
-    if (n == 0) break;
-    for (std::size_t i = 0; i < n; ++i) {
-      (void)orders_.erase(gone[i]);
-      ++expired_by_reconcile_total_;
-    }
-  }
-  orders_.for_each([](OrderRecord& r) { r.confirmed = false; });
+  expired_by_reconcile_total_ += orders_.drop_unconfirmed([](const OrderRecord&) {});
 }
 
 Money RouterStage::total_net_pnl() const noexcept {
@@ -283,8 +268,7 @@ void RouterStage::archive(StateArchive& a) {
   a.u64(unsent_total_);
   a.u64(expired_by_reconcile_total_);
   a.boolean(reconciling_);
-  a.expect_count(max_trade_id_.size());
-  for (std::uint64_t& t : max_trade_id_) a.u64(t);
+  trade_ids_.archive(a);
   a.expect_count(positions_.size());
   for (Position& p : positions_) p.archive(a);
   books_.archive(a);

@@ -35,6 +35,7 @@
 #include "engine/order_table.hpp"
 #include "engine/positions.hpp"
 #include "engine/state_archive.hpp"
+#include "engine/trade_id_filter.hpp"
 
 namespace sequent {
 
@@ -95,7 +96,7 @@ class RouterStage {
   // so after a crash the venue's reports from this index on are the ones the journal missed).
   std::uint64_t venue_reports_seen() const noexcept { return venue_reports_seen_; }
   // Highest venue trade id applied for the instrument (fills at or below it are duplicates).
-  std::uint64_t max_trade_id(InstrumentId id) const noexcept { return id < max_trade_id_.size() ? max_trade_id_[id] : 0; }
+  std::uint64_t max_trade_id(InstrumentId id) const noexcept { return trade_ids_.max(id); }
   const OrderTable& orders() const noexcept { return orders_; }
   const RouterCounters& counters() const noexcept { return counters_; }
   std::uint64_t state_hash() const noexcept;
@@ -117,7 +118,7 @@ class RouterStage {
   OrderTable orders_;
   std::vector<Position> positions_;  // by instrument id
   StrategyPositions books_;          // by (strategy book, instrument)
-  std::vector<std::uint64_t> max_trade_id_;  // by instrument id: highest venue trade id applied
+  TradeIdFilter trade_ids_;          // fills already applied, by venue trade id
   bool reconciling_ = false;
   std::uint64_t adopted_total_ = 0, expired_by_reconcile_total_ = 0;
   std::uint64_t venue_reports_seen_ = 0;

@@ -18,6 +18,14 @@ std::string hex(std::uint64_t h) {
 }
 
 // Compares regenerated outputs and checkpoints with the recorded ones as they are produced.
+//
+// A crash: the record of a killed session's outputs is a prefix of what its durable inputs
+// produce (outputs are recorded in stream order after the input is journaled, so the kill can
+// land between the two, and an order held back for durability never left at all). What the
+// replay regenerates past that prefix is held as "unrecorded"; the resume that follows (its
+// reconciliation window names the crashed session's last durable seq) accepts the ones at or
+// before that seq: the venue's view, reconciled there, is the authority on them. Anything else
+// unrecorded is a divergence: a later output that does match (a hole, not a prefix), or the end.
 class VerifyingSink final : public OutputSink {
  public:
   VerifyingSink(std::vector<Event> outputs, std::vector<journal::Checkpoint> checkpoints, bool verify)
@@ -30,8 +38,8 @@ class VerifyingSink final : public OutputSink {
         diverge(checkpoints_[next_checkpoint_].seq, "recorded checkpoint has no regenerated counterpart");
         return;
       }
-      if (next_checkpoint_ >= checkpoints_.size() || checkpoints_[next_checkpoint_].seq != e.seq()) {
-        diverge(e.seq(), "regenerated checkpoint was not recorded");
+      if (next_checkpoint_ >= checkpoints_.size() || checkpoints_[next_checkpoint_].seq > e.seq()) {
+        unrecorded(e.seq(), "regenerated checkpoint was not recorded");
         return;
       }
       const std::uint64_t recorded = checkpoints_[next_checkpoint_].state_hash;
@@ -39,12 +47,13 @@ class VerifyingSink final : public OutputSink {
         diverge(e.seq(), "checkpoint state hash " + hex(e.payload.checkpoint.state_hash) + " != recorded " + hex(recorded));
         return;
       }
+      if (!matched()) return;
       ++next_checkpoint_;
       ++checkpoints_compared_;
       return;
     }
-    if (next_output_ >= outputs_.size()) {
-      diverge(e.seq(), std::string("regenerated ") + std::string(to_string(e.type())) + " was not recorded");
+    if (next_output_ >= outputs_.size() || outputs_[next_output_].seq() > e.seq()) {
+      unrecorded(e.seq(), std::string("regenerated ") + std::string(to_string(e.type())) + " was not recorded");
       return;
     }
     const Event& recorded = outputs_[next_output_];
@@ -55,13 +64,23 @@ class VerifyingSink final : public OutputSink {
                       std::to_string(recorded.seq()));
       return;
     }
+    if (!matched()) return;
     ++next_output_;
     ++outputs_compared_;
   }
 
+  // A resume after a crash: the crashed session's inputs were durable up to `last_durable`.
+  void on_resume(Seq last_durable) noexcept {
+    // Regenerated in seq order: the accepted ones are a prefix.
+    std::size_t n = 0;
+    while (n < unrecorded_.size() && unrecorded_[n].seq <= last_durable) ++n;
+    unrecorded_at_crash_ += n;
+    unrecorded_.erase(unrecorded_.begin(), unrecorded_.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+
   // After the last input: anything recorded but not regenerated (up to `final_seq`) diverges.
   void finish(Seq final_seq, std::uint64_t final_hash) {
-    if (!verify_ || diverged()) return;
+    if (!verify_ || diverged() || !matched()) return;
     if (next_output_ < outputs_.size() && outputs_[next_output_].seq() <= final_seq) {
       diverge(outputs_[next_output_].seq(), "recorded output was not regenerated");
       return;
@@ -102,9 +121,21 @@ class VerifyingSink final : public OutputSink {
   }
   std::optional<Seq> divergent_seq_;
   std::string divergence_;
-  std::uint64_t outputs_compared_ = 0, checkpoints_compared_ = 0, orphaned_ = 0;
+  std::uint64_t outputs_compared_ = 0, checkpoints_compared_ = 0, orphaned_ = 0, unrecorded_at_crash_ = 0;
 
  private:
+  struct Unrecorded {
+    Seq seq;
+    std::string what;
+  };
+  void unrecorded(Seq seq, std::string what) { unrecorded_.push_back(Unrecorded{seq, std::move(what)}); }
+  // Before a match (or the end): nothing may be left unrecorded.
+  bool matched() {
+    if (unrecorded_.empty()) return true;
+    diverge(unrecorded_.front().seq, unrecorded_.front().what);
+    return false;
+  }
+  std::vector<Unrecorded> unrecorded_;
   std::vector<Event> outputs_;
   std::vector<journal::Checkpoint> checkpoints_;
   bool verify_;
@@ -151,6 +182,9 @@ Result<ReplayReport> replay_into(journal::JournalReader& reader, Core& core, con
   }
   Status s = reader.for_each_input(start, options.to, [&](const Event& e) {
     if (e.type() == EventType::kGap) sink.on_gap(e.seq());
+    if (e.type() == EventType::kReconcile && e.payload.reconcile.phase == ReconcilePhase::kBegin &&
+        e.payload.reconcile.last_durable_seq != 0)
+      sink.on_resume(e.payload.reconcile.last_durable_seq);
     core.process(e, sink);
     report.final_seq = e.seq();
     report.last_event_ns = e.header.event_ns;
@@ -167,6 +201,7 @@ Result<ReplayReport> replay_into(journal::JournalReader& reader, Core& core, con
   report.outputs_compared = sink.outputs_compared_;
   report.checkpoints_compared = sink.checkpoints_compared_;
   report.orphaned_records = sink.orphaned_;
+  report.unrecorded_at_crash = sink.unrecorded_at_crash_;
   report.divergent_seq = sink.divergent_seq_;
   report.divergence = sink.divergence_;
   report.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

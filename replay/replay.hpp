@@ -32,6 +32,9 @@ struct ReplayReport {
   std::uint64_t outputs_compared = 0;
   std::uint64_t checkpoints_compared = 0;
   std::uint64_t orphaned_records = 0;  // outputs/checkpoints recorded for inputs lost in a crash
+  // Outputs/checkpoints of durable inputs a crashed session had not recorded yet (the tail after
+  // its last record; reconciled with the venue at the resume): regenerated, not compared.
+  std::uint64_t unrecorded_at_crash = 0;
   bool snapshot_checked = false;
   std::optional<Seq> divergent_seq;  // verify: first seq whose output/checkpoint/snapshot differs
   std::string divergence;            // what differed, for the message

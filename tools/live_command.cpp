@@ -841,6 +841,7 @@ int run_live(const LiveOptions& options) {
   };
   int exit_code = 0;
   bool journal_alarm = false;
+  std::uint64_t reconciliations_seen = 0, reconcile_failures_seen = 0;
   for (;;) {
     auto now = std::chrono::steady_clock::now();
     if (duration >= 0 && now - t0 >= std::chrono::duration<double>(duration)) break;
@@ -900,6 +901,24 @@ int run_live(const LiveOptions& options) {
         }
         if (console_server)
           console_server->post_alert(console::AlertSeverity::kCritical, "downgraded_to_advisory", why + ": downgraded to advisory");
+      }
+    }
+    if (gateway) {
+      // The venue's report stream was lost and came back: the gateway fed its view in as a
+      // journaled reconciliation window (or failed to fetch it, and retries; orders wait).
+      const std::uint64_t done = gateway->counters().reconciliations.load(std::memory_order_relaxed);
+      const std::uint64_t failed = gateway->counters().reconcile_failures.load(std::memory_order_relaxed);
+      if (done != reconciliations_seen) {
+        reconciliations_seen = done;
+        std::fprintf(stderr, "sequent live: reconciled with the venue after its report stream came back (%" PRIu64 " time(s))\n", done);
+      }
+      if (failed != reconcile_failures_seen) {
+        reconcile_failures_seen = failed;
+        const std::vector<std::string> q = gateway->quarantine();
+        std::string why = q.empty() ? std::string("reconciliation after reconnect failed") : q.back();
+        if (why.size() >= 2 && why.compare(why.size() - 2, 2, ": ") == 0) why.resize(why.size() - 2);  // no raw bytes
+        std::fprintf(stderr, "sequent live: ALERT %s; new orders refused until it succeeds, retrying\n", why.c_str());
+        if (console_server) console_server->post_alert(console::AlertSeverity::kWarning, "reconcile_failed", why);
       }
     }
     if (sig < 0 && input_exhausted.load(std::memory_order_acquire)) break;

@@ -162,12 +162,15 @@ int run_replay(const ReplayCommandOptions& options) {
       std::fprintf(stderr, "sequent replay: divergence at seq %" PRIu64 ": %s\n", *report->divergent_seq, report->divergence.c_str());
       return 3;
     }
+    std::string notes;
+    if (report->orphaned_records)
+      notes += " (" + std::to_string(report->orphaned_records) + " records of inputs lost in a crash kept, not compared)";
+    if (report->unrecorded_at_crash)
+      notes += " (" + std::to_string(report->unrecorded_at_crash) +
+               " outputs a crashed session had not recorded yet, reconciled at its resume)";
     std::fprintf(stderr, "sequent replay: verified: %" PRIu64 " outputs and %" PRIu64 " checkpoints identical%s%s\n",
                  report->outputs_compared, report->checkpoints_compared,
-                 report->snapshot_checked ? ", snapshot matches the full replay" : "",
-                 report->orphaned_records
-                     ? (" (" + std::to_string(report->orphaned_records) + " records of inputs lost in a crash kept, not compared)").c_str()
-                     : "");
+                 report->snapshot_checked ? ", snapshot matches the full replay" : "", notes.c_str());
   }
   return 0;
 }

@@ -202,6 +202,23 @@ class BinanceGateway::Impl {
     return tls_;
   }
 
+  // What a reconciliation needs, by value (it may run on its own thread): the clock estimate is
+  // copied, the credentials are set once before start() and only read afterwards.
+  Result<detail::ReconcileContext> reconcile_context() {
+    auto t = tls();
+    if (!t) return t.error();
+    detail::ReconcileContext ctx;
+    ctx.http = rest_options();
+    ctx.tls = *t;
+    ctx.api_key = &api_key_;
+    ctx.secret = &secret_;
+    ctx.recv_window_ms = cfg_.recv_window_ms;
+    ctx.server_ms = [clock = clock_] { return clock.server_ms(now_ns()); };
+    ctx.source = cfg_.source;
+    for (const Sym& s : syms_) ctx.symbols.push_back({s.name, s.id});
+    return ctx;
+  }
+
   HttpOptions rest_options() const {
     HttpOptions o;
     o.base_url = cfg_.rest_url;
@@ -329,6 +346,7 @@ class BinanceGateway::Impl {
     if (!thread_.joinable()) return;
     stop_.store(true, std::memory_order_release);
     thread_.join();
+    if (reconcile_thread_.joinable()) reconcile_thread_.join();
   }
 
   std::vector<std::string> quarantine() const {
@@ -343,18 +361,9 @@ class BinanceGateway::Impl {
     if (Status s = load_credentials(); !s) return s.error();
     if (!clock_.has_estimate())
       if (Status s = sync_clock(); !s) return s.error();
-    auto t = tls();
-    if (!t) return t.error();
-    detail::ReconcileContext ctx;
-    ctx.http = rest_options();
-    ctx.tls = *t;
-    ctx.api_key = &api_key_;
-    ctx.secret = &secret_;
-    ctx.recv_window_ms = cfg_.recv_window_ms;
-    ctx.server_ms = [this] { return clock_.server_ms(now_ns()); };
-    ctx.source = cfg_.source;
-    for (const Sym& s : syms_) ctx.symbols.push_back({s.name, s.id});
-    return detail::reconcile(ctx, since_ns);
+    auto ctx = reconcile_context();
+    if (!ctx) return ctx.error();
+    return detail::reconcile(*ctx, since_ns);
   }
 
  private:
@@ -724,6 +733,7 @@ class BinanceGateway::Impl {
   }
 
   void on_api_close(std::string_view) {
+    user_stream_lost();
     gw_.user_ready_.store(false, std::memory_order_relaxed);
     n_awaiting_ = 0;  // nothing more comes for them on this connection: unknown outcomes
     gw_.unsettled_.store(0, std::memory_order_relaxed);
@@ -837,6 +847,9 @@ class BinanceGateway::Impl {
     // A clean stop holds new orders: the session is closing its venue connection.
     if (gw_.hold_.load(std::memory_order_relaxed)) return deny(e, RejectReason::kVenueNotConnected);
     if (const RejectReason r = refusal_reason(); r != RejectReason::kNone) return deny(e, r);
+    // Not while the venue's view is being fetched: the order could be open at the venue and
+    // missing from the snapshot, and the window's end would drop it.
+    if (reconciling_) return deny(e, RejectReason::kVenueNotConnected);
     char cid[24], qty[kMaxFixedChars], px[kMaxFixedChars], ts[24], rw[24];
     const std::string_view cid_v(cid, binance::format_client_order_id(o.client_order_id, cid));
     const std::string_view qty_v(qty, format_fixed_raw(o.qty.raw(), qty));
@@ -903,13 +916,18 @@ class BinanceGateway::Impl {
     switch (m.kind) {
       case MessageKind::kExecutionReport:
         for (const Event& e : m.events) {
-          emit(e);
+          if (reconciling_) {
+            held_reports_.push_back(e);  // after the venue's view (see start_reconcile)
+          } else {
+            emit(e);
+          }
           bump(gw_.counters_.exec_reports, std::uint64_t{1});
           if (e.type() == EventType::kExecReport) settle(e.payload.exec.client_order_id, e.payload.exec.exec_type);
         }
         gw_.latency_.record(now_ns() - recv_ns);
         return;
       case MessageKind::kStreamTerminated:
+        user_stream_lost();
         gw_.user_ready_.store(false, std::memory_order_relaxed);
         subscribe_user_data();
         return;
@@ -947,6 +965,8 @@ class BinanceGateway::Impl {
     if (id[0] == 's') {
       if (status == 200) {
         gw_.user_ready_.store(true, std::memory_order_relaxed);
+        user_subscribed_once_ = true;
+        if (user_gap_) start_reconcile();
       } else if (status == 429) {
         resubscribe_pending_ = true;  // after the back-off, on this connection (the sweep)
       } else if (!banned_ && api_) {
@@ -995,6 +1015,89 @@ class BinanceGateway::Impl {
     }
   }
 
+  // ---- reconciliation after the report stream was lost ----
+  //
+  // Execution reports sent while the user-data subscription was down (connection lost, stream
+  // terminated, WS API rotated) never arrive. When the subscription is back, the venue's view is
+  // fetched (openOrders, myTrades since shortly before the loss, order status: detail::reconcile)
+  // on a thread of its own, so the io thread keeps serving market data and reports. Meanwhile
+  // new orders are refused (cancels still go) and live reports are held. The result enters the
+  // sequencer as the resume path's journaled window — kReconcile begin, the fills, one
+  // venue-state ack per open order, kReconcile end — followed by the held reports. The core
+  // drops fills it already has by trade id, and the window's end drops orders the venue no longer
+  // holds. Held reports go after the window, never before it, so a fill missed in the gap is
+  // never behind a later fill's trade id. A failed fetch is retried with back-off, reports still
+  // held: the core does not trade on a view with holes.
+
+  void user_stream_lost() noexcept {
+    if (!user_subscribed_once_ || user_gap_) return;
+    user_gap_ = true;
+    if (user_lost_ns_ == 0) user_lost_ns_ = now_ns();
+  }
+
+  void start_reconcile() {
+    reconciling_ = true;
+    if (reconcile_running_) {  // one is in flight: run again once it is in
+      reconcile_again_ = true;
+      return;
+    }
+    auto ctx = reconcile_context();
+    if (!ctx) return reconcile_failed();
+    user_gap_ = false;
+    reconcile_running_ = true;
+    // Fills up to a minute before the loss (reports in flight then); the core drops the ones it has.
+    const TimeNs since = user_lost_ns_ > kReconcileMarginNs ? user_lost_ns_ - kReconcileMarginNs : 0;
+    if (reconcile_thread_.joinable()) reconcile_thread_.join();
+    reconcile_thread_ = std::thread([this, c = std::move(*ctx), since] {
+      auto result = std::make_shared<Result<ReconcileView>>(detail::reconcile(c, since));
+      asio::post(*io_, [this, result] { finish_reconcile(std::move(*result)); });
+    });
+  }
+
+  void finish_reconcile(Result<ReconcileView> view) {
+    reconcile_running_ = false;
+    if (!view) {
+      std::lock_guard<std::mutex> lock(quarantine_mutex_);  // the operator reads why (quarantine())
+      quarantine_.add(std::string_view(), "reconciliation after reconnect failed: " + view.error().message, now_ns());
+      return reconcile_failed();
+    }
+    reconcile_attempts_ = 0;
+    user_lost_ns_ = 0;
+    const TimeNs t = now_ns();
+    Event begin = make_event(EventType::kReconcile, Source::kReconcile, kNoInstrument, t);
+    begin.payload.reconcile.phase = ReconcilePhase::kBegin;
+    begin.payload.reconcile.venue_open_orders = static_cast<std::uint32_t>(view->open_acks.size());
+    begin.payload.reconcile.venue_fills = static_cast<std::uint32_t>(view->fills.size());
+    emit(begin);
+    for (Event f : view->fills) {
+      f.header.source = Source::kReconcile;
+      emit(f);
+    }
+    for (Event a : view->open_acks) {
+      a.header.source = Source::kReconcile;
+      a.header.flags = kFlagVenueState;
+      a.header.event_ns = t;
+      emit(a);
+    }
+    Event end = begin;
+    end.payload.reconcile.phase = ReconcilePhase::kEnd;
+    emit(end);
+    for (const Event& e : held_reports_) emit(e);
+    held_reports_.clear();
+    bump(gw_.counters_.reconciliations, std::uint64_t{1});
+    reconciling_ = false;
+    if (reconcile_again_ || user_gap_) {
+      reconcile_again_ = false;
+      if (gw_.user_ready_.load(std::memory_order_relaxed)) start_reconcile();
+    }
+  }
+
+  void reconcile_failed() noexcept {
+    bump(gw_.counters_.reconcile_failures, std::uint64_t{1});
+    const int shift = std::min(reconcile_attempts_++, 5);
+    reconcile_retry_mono_ = mono_ns() + (std::int64_t{1'000'000'000} << shift);  // 1 s .. 32 s
+  }
+
   void arm_sweep() {
     sweep_timer_->expires_after(std::chrono::milliseconds(100));
     sweep_timer_->async_wait([this](boost::system::error_code ec) {
@@ -1003,6 +1106,10 @@ class BinanceGateway::Impl {
       for (Pending& p : pending_)
         if (p.seq != 0 && p.sent_mono < limit) unknown(p);
       if (resubscribe_pending_ && mono_ns() >= retry_until_mono_) subscribe_user_data();
+      if (reconcile_retry_mono_ != 0 && mono_ns() >= reconcile_retry_mono_ && gw_.user_ready_.load(std::memory_order_relaxed)) {
+        reconcile_retry_mono_ = 0;
+        start_reconcile();
+      }
       if (rotation_active_ && !rotation_posted_ &&
           mono_ns() - rotation_start_mono_ > cfg_.rotate_overlap_timeout_ms * 1'000'000)
         finish_rotation();  // no overlap seen: switch anyway (a depth gap resyncs)
@@ -1045,6 +1152,18 @@ class BinanceGateway::Impl {
   std::int64_t retry_until_mono_ = 0;
   bool banned_ = false;
   bool resubscribe_pending_ = false;  // user-data subscription deferred by a 429 back-off
+  // Reconciliation after the user-data stream was lost (see start_reconcile).
+  static constexpr TimeNs kReconcileMarginNs = 60'000'000'000;
+  bool user_subscribed_once_ = false;
+  bool user_gap_ = false;             // the subscription was lost since the last reconciliation
+  TimeNs user_lost_ns_ = 0;           // when the oldest unreconciled loss happened
+  bool reconciling_ = false;          // orders refused, reports held
+  bool reconcile_running_ = false;    // the fetch thread is working
+  bool reconcile_again_ = false;      // lost again meanwhile: fetch once more afterwards
+  int reconcile_attempts_ = 0;
+  std::int64_t reconcile_retry_mono_ = 0;
+  std::vector<Event> held_reports_;
+  std::thread reconcile_thread_;
   bool rotation_active_ = false;      // the market successor connection is delivering
   bool rotation_posted_ = false;      // finish_rotation() is queued
   std::int64_t rotation_start_mono_ = 0;

@@ -146,6 +146,8 @@ struct GatewayCounters {
   std::atomic<std::uint64_t> exec_reports{0};      // kExecReport events emitted
   std::atomic<std::uint64_t> out_ring_full{0};     // pushes that found out() full (held back, not lost)
   std::atomic<std::uint64_t> consecutive_errors{0};  // venue errors/unknowns since the last success
+  std::atomic<std::uint64_t> reconciliations{0};   // venue views fed in after the user-data stream came back
+  std::atomic<std::uint64_t> reconcile_failures{0};  // fetches that failed (retried with back-off)
   std::atomic<std::int64_t> used_weight_1m{0};     // last seen
   std::atomic<std::int64_t> orders_10s{0};         // last seen
 };

@@ -595,6 +595,15 @@ awaitable<void> BinanceVenue::Impl::websocket_session(Stream stream, http::reque
   };
   if (path == "/ws-api/v3") {
     kind = WsConn::Kind::kApi;
+    if (exchange_->refuse_ws_api_connection()) {  // the refuse_ws_api fault: an outage
+      http::response<http::string_body> res{http::status::service_unavailable, req.version()};
+      res.set(http::field::content_type, "application/json;charset=UTF-8");
+      res.body() = "{\"code\":-1001,\"msg\":\"Internal error; unable to process your request. Please try again.\"}";
+      res.prepare_payload();
+      boost::system::error_code ec;
+      co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+      co_return;
+    }
   } else if (path == "/stream") {
     Params params;
     std::string sig, text, dup;

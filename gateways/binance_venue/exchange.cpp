@@ -216,11 +216,14 @@ Status parse_fault_spec(std::string_view spec, FaultPlan& plan) {
     } else if (key == "disconnect_user_stream") {
       if (Status s = need_flag(); !s) return s;
       plan.disconnect_user_stream = plan.disconnect_user_stream || flag;
+    } else if (key == "refuse_ws_api") {
+      if (Status s = need_flag(); !s) return s;
+      plan.refuse_ws_api = flag;  // sticky: stays until set false
     } else {
       return Error{ErrorCode::kInvalidArgument,
                    "fault spec: unknown fault '" + key +
                        "' (known: drop_depth, disconnect_streams, reject_429, ban_418, slow_ms, count, "
-                       "disconnect_user_stream)"};
+                       "disconnect_user_stream, refuse_ws_api)"};
     }
   }
   if (have_count && !have_slow)
@@ -1375,11 +1378,12 @@ std::string Exchange::state_json() const {
   j.key("faults").begin_object();
   j.key("pending").begin_object().kv_int("drop_depth", faults_.drop_depth).kv_int("reject_429", faults_.reject_429)
       .kv_bool("ban_418", faults_.ban_418).kv_int("slow_ms", faults_.slow_ms).kv_int("slow_count", faults_.slow_count)
-      .end_object();
+      .kv_bool("refuse_ws_api", faults_.refuse_ws_api).end_object();
   j.key("applied").begin_object().kv_uint("drop_depth", fault_counts_.depth_dropped)
       .kv_uint("reject_429", fault_counts_.rejected_429).kv_uint("ban_418", fault_counts_.banned_418)
       .kv_uint("slow", fault_counts_.slowed).kv_uint("disconnect_streams", fault_counts_.streams_disconnected)
       .kv_uint("disconnect_user_stream", fault_counts_.user_streams_disconnected)
+      .kv_uint("refuse_ws_api", fault_counts_.ws_api_refused)
       .kv_uint("rate_limit_429", fault_counts_.limit_429).kv_uint("rate_limit_418", fault_counts_.limit_418)
       .kv_uint("inside_retry_after", fault_counts_.inside_retry_after)
       .end_object();

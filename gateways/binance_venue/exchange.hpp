@@ -79,6 +79,7 @@ struct FaultPlan {
   std::int64_t slow_count = 0;
   bool disconnect_streams = false;     // one-shot: close every market-stream connection
   bool disconnect_user_stream = false; // one-shot: end every user-data subscription
+  bool refuse_ws_api = false;          // answer WebSocket API connections 503 until cleared (an outage)
 };
 
 struct FaultCounters {
@@ -88,6 +89,7 @@ struct FaultCounters {
   std::uint64_t slowed = 0;
   std::uint64_t streams_disconnected = 0;
   std::uint64_t user_streams_disconnected = 0;
+  std::uint64_t ws_api_refused = 0;
   std::uint64_t limit_429 = 0;  // real rate-limit 429s (not injected)
   std::uint64_t limit_418 = 0;  // real bans (not injected)
   // Requests a client created after it had been answered 429 with Retry-After, and before that
@@ -200,6 +202,11 @@ class Exchange {
   void note_pong() noexcept { ++pongs_; }
   // A WebSocket connection completed its handshake (counted in /sim/state "connections").
   void note_ws_open(bool api) noexcept { ++(api ? api_connections_ : market_connections_); }
+  // The refuse_ws_api fault: true = refuse this WebSocket API connection (counted).
+  bool refuse_ws_api_connection() noexcept {
+    if (faults_.refuse_ws_api) ++fault_counts_.ws_api_refused;
+    return faults_.refuse_ws_api;
+  }
 
  private:
   struct Book {

@@ -149,6 +149,75 @@ TEST(RiskStage, CapsOpenOrdersAndFreesThemOnTerminalReports) {
   EXPECT_EQ(submit(risk, f.intent(0, Side::kBuy, "0.01", "99000")), RejectReason::kNone);
 }
 
+// Reconciliation repeats fills the core already has (after a restart, after a lost report
+// stream): risk's own position must count each venue trade once, as the router's does.
+TEST(RiskStage, AFillRepeatedWithTheSameTradeIdMovesThePositionOnce) {
+  RiskFixture f;
+  RiskConfig c;
+  c.default_limits.max_position_qty = q("0.03");
+  RiskStage risk(f.registry, c);
+  feed(risk, f.trade(0, "100000"));
+  const Event a = f.intent(0, Side::kBuy, "0.02");
+  ASSERT_EQ(submit(risk, a), RejectReason::kNone);
+  feed(risk, f.fill(a, "100000", 41));
+  Event again = f.fill(a, "100000", 41);
+  again.header.source = Source::kReconcile;
+  feed(risk, again);
+  EXPECT_EQ(risk.position(0).qty(), q("0.02"));
+  EXPECT_EQ(submit(risk, f.intent(0, Side::kBuy, "0.01")), RejectReason::kNone) << "0.03 is at the limit, not 0.05";
+}
+
+// A reconciliation window ends with risk holding exactly the orders the venue reported open:
+// one it approved and the venue still holds stays counted, one that ended unheard is dropped,
+// and one it never approved (origin lost in a crash) is adopted at the venue's price.
+TEST(RiskStage, ReconciliationKeepsWhatTheVenueHoldsOpenAndOnlyThat) {
+  RiskFixture f;
+  RiskConfig c;
+  c.max_open_orders = 3;
+  c.default_limits.max_position_qty = q("0.05");
+  RiskStage risk(f.registry, c);
+  feed(risk, f.trade(0, "100000"));
+  const Event still_open = f.intent(0, Side::kBuy, "0.01", "99000");
+  const Event ended = f.intent(0, Side::kBuy, "0.02", "99000");
+  ASSERT_EQ(submit(risk, still_open), RejectReason::kNone);
+  ASSERT_EQ(submit(risk, ended), RejectReason::kNone);
+  ASSERT_EQ(risk.open_orders(), 2u);
+  auto window = [](ReconcilePhase phase) {
+    Event e = make_event(EventType::kReconcile, Source::kReconcile, kNoInstrument, 0);
+    e.payload.reconcile.phase = phase;
+    return e;
+  };
+  auto venue_open = [](ClientOrderId id, std::string_view price, std::string_view leaves) {
+    Event e = make_event(EventType::kExecReport, Source::kReconcile, 0, 0);
+    e.header.flags = kFlagVenueState;
+    e.payload.exec.client_order_id = id;
+    e.payload.exec.exec_type = ExecType::kNew;
+    e.payload.exec.side = Side::kBuy;
+    e.payload.exec.last_price = px(price);
+    e.payload.exec.leaves_qty = q(leaves);
+    return e;
+  };
+  feed(risk, window(ReconcilePhase::kBegin));
+  feed(risk, venue_open(still_open.payload.order.client_order_id, "99000", "0.01"));
+  feed(risk, venue_open(make_client_order_id(999, 0), "98000", "0.02"));  // unknown here: adopted
+  feed(risk, window(ReconcilePhase::kEnd));
+  EXPECT_EQ(risk.open_orders(), 2u) << "the order that ended unheard is forgotten";
+  // Working buys now 0.01 + 0.02 = 0.03: 0.02 more reaches the 0.05 limit, 0.03 more passes it.
+  EXPECT_EQ(submit(risk, f.intent(0, Side::kBuy, "0.03", "99000")), RejectReason::kRiskMaxPositionQty);
+  EXPECT_EQ(submit(risk, f.intent(0, Side::kBuy, "0.02", "99000")), RejectReason::kNone);
+  EXPECT_EQ(submit(risk, f.intent(0, Side::kBuy, "0.001", "99000")), RejectReason::kRiskMaxOpenOrders);
+  // The adopted order's fill frees its slot like any other.
+  Event adopted_fill = make_event(EventType::kExecReport, Source::kVenue, 0, 0);
+  adopted_fill.payload.exec.client_order_id = make_client_order_id(999, 0);
+  adopted_fill.payload.exec.exec_type = ExecType::kFill;
+  adopted_fill.payload.exec.side = Side::kBuy;
+  adopted_fill.payload.exec.last_price = px("98000");
+  adopted_fill.payload.exec.last_qty = q("0.02");
+  adopted_fill.payload.exec.trade_id = 7;
+  feed(risk, adopted_fill);
+  EXPECT_EQ(risk.open_orders(), 2u);
+}
+
 TEST(RiskStage, LimitsOrdersPerSecondOnEventTime) {
   RiskFixture f;
   RiskConfig c;

@@ -346,6 +346,76 @@ TEST_F(BinanceGatewayTest, ReconcileReportsOpenOrdersAsVenueState) {
   EXPECT_EQ(view->max_origin_seq, 77u);
 }
 
+// Issue 8: a resting order fills while the WebSocket API is down (the venue refuses it), so its
+// executionReport is never sent. When the user-data subscription is back, the gateway fetches
+// the venue's view and feeds it in as a reconciliation window: the missed fill arrives, with the
+// venue's trade id, between kReconcile begin and end; a still-open order comes as a venue-state
+// ack; orders are refused until the window is in.
+TEST_F(BinanceGatewayTest, FillMissedWhileTheWsApiWasDownArrivesThroughReconciliation) {
+  start_gateway();
+  wait_synced();
+  const Price bid = last_bid();
+  const Price px = Price::from_raw(bid.raw() - 30 * rules_.tick_size.raw());
+  const Price far = Price::from_raw(bid.raw() - 60 * rules_.tick_size.raw());
+  const Qty qty = order_qty(px);
+  const ClientOrderId fills = make_client_order_id(3000, 0), stays = make_client_order_id(3001, 0);
+  ASSERT_TRUE(gw_->submit(limit_buy(fills, px, qty)));
+  ASSERT_TRUE(gw_->submit(limit_buy(stays, far, order_qty(far))));
+  ASSERT_TRUE(wait_for([&] {
+    return find([&](const Event& e) { return exec_of(e, fills, ExecType::kNew); }) != nullptr &&
+           find([&](const Event& e) { return exec_of(e, stays, ExecType::kNew); }) != nullptr;
+  }));
+
+  // The outage: the user-data connection is cut and new WS API connections are refused.
+  fault("disconnect_user_stream,refuse_ws_api");
+  ASSERT_TRUE(wait_for([&] { return !gw_->user_stream_ready(); }));
+  const std::size_t gap_from = seen_.size();
+  char price_text[32], qty_text[32];
+  price_text[format_fixed_raw(px.raw(), price_text)] = '\0';
+  qty_text[format_fixed_raw(qty.raw(), qty_text)] = '\0';
+  HttpResponse t = control(HttpMethod::kPost, std::string("/sim/trade?symbol=BTCUSDT&price=") + price_text + "&qty=" + qty_text);
+  ASSERT_EQ(t.status, 200u) << t.body;
+  // The venue filled it; nobody heard.
+  HttpResponse state = control(HttpMethod::kGet, "/sim/state");
+  ASSERT_NE(state.body.find("\"openOrders\":1"), std::string::npos) << state.body;
+  ASSERT_EQ(find([&](const Event& e) { return exec_of(e, fills, ExecType::kFill); }), nullptr);
+
+  fault("refuse_ws_api=false");
+  auto is_end = [](const Event& e) {
+    return e.type() == EventType::kReconcile && e.payload.reconcile.phase == ReconcilePhase::kEnd;
+  };
+  ASSERT_TRUE(wait_for([&] { return find(is_end, gap_from) != nullptr; }))
+      << "reconciliations=" << gw_->counters().reconciliations.load()
+      << " failures=" << gw_->counters().reconcile_failures.load();
+  std::size_t begin_at = seen_.size(), fill_at = seen_.size(), ack_at = seen_.size(), end_at = seen_.size();
+  for (std::size_t i = gap_from; i < seen_.size(); ++i) {
+    const Event& e = seen_[i];
+    if (e.type() == EventType::kReconcile && e.payload.reconcile.phase == ReconcilePhase::kBegin && begin_at == seen_.size()) begin_at = i;
+    if (exec_of(e, fills, ExecType::kFill)) fill_at = i;
+    if (exec_of(e, stays, ExecType::kNew)) ack_at = i;
+    if (is_end(e) && end_at == seen_.size()) end_at = i;
+  }
+  ASSERT_LT(begin_at, fill_at);
+  ASSERT_LT(fill_at, end_at);
+  ASSERT_LT(begin_at, ack_at);
+  ASSERT_LT(ack_at, end_at);
+  const Event& begin = seen_[begin_at];
+  EXPECT_EQ(begin.header.source, Source::kReconcile);
+  EXPECT_EQ(begin.payload.reconcile.venue_open_orders, 1u);
+  EXPECT_GE(begin.payload.reconcile.venue_fills, 1u);
+  const Event& fill = seen_[fill_at];
+  EXPECT_EQ(fill.payload.exec.last_price, px);
+  EXPECT_EQ(fill.payload.exec.last_qty, qty);
+  EXPECT_NE(fill.payload.exec.trade_id, 0u);
+  EXPECT_EQ(seen_[ack_at].header.flags & kFlagVenueState, kFlagVenueState);
+  EXPECT_EQ(gw_->counters().reconciliations.load(), 1u);
+
+  // Trading goes on after the window: a new order is sent and acknowledged.
+  const ClientOrderId after = make_client_order_id(3002, 0);
+  ASSERT_TRUE(gw_->submit(limit_buy(after, far, order_qty(far))));
+  ASSERT_TRUE(wait_for([&] { return find([&](const Event& e) { return exec_of(e, after, ExecType::kNew); }) != nullptr; }));
+}
+
 TEST_F(BinanceGatewayTest, SurvivesServerDisconnectAndResyncsTheBook) {
   start_gateway();
   wait_synced();

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -243,6 +244,105 @@ TEST(Backtest, ALimitEntryOutlivingItsTtlIsCancelledAndTheJournalReplays) {
   ASSERT_TRUE(rep) << rep.error().message;
   EXPECT_FALSE(rep->divergent_seq.has_value()) << rep->divergence;
   EXPECT_EQ(rep->state_hash, r->report.state_hash);
+  fs::remove_all(dir);
+}
+
+// A copy of a backtest journal as a crashed-then-resumed session would have left it: every
+// input, the outputs for which `keep(output)` holds (a crash cuts the record of outputs short),
+// no checkpoints and, when `resume` is set, the reconciliation window a --resume journals next,
+// naming the crashed session's last durable seq.
+struct CrashedCopy {
+  Result<ReplayReport> report = Error{ErrorCode::kInvalidArgument, "not run"};
+  Seq last_input = 0;
+  std::vector<Seq> order_seqs;  // origin seqs of the orders in the original record
+};
+CrashedCopy replay_crashed_copy(const fs::path& dir, const std::function<bool(const Event&, const CrashedCopy&)>& keep, bool resume) {
+  CrashedCopy out;
+  BacktestOptions o = sma_options(write_sma_file(dir));
+  o.journal_dir = (dir / "original").string();
+  auto r = run_backtest(o);
+  EXPECT_TRUE(r) << r.error().message;
+  auto original = journal::JournalReader::open(o.journal_dir);
+  EXPECT_TRUE(original) << original.error().message;
+  std::vector<Event> inputs, outputs;
+  EXPECT_TRUE((*original)->for_each_input(1, journal::kLastSeq, [&](const Event& e) {
+    inputs.push_back(e);
+    return true;
+  }).ok());
+  EXPECT_TRUE((*original)->for_each_output(1, journal::kLastSeq, [&](const Event& e, std::uint32_t) {
+    outputs.push_back(e);
+    if (e.type() == EventType::kOrderNew) out.order_seqs.push_back(e.seq());
+    return true;
+  }).ok());
+  out.last_input = inputs.back().seq();
+  const std::string copy = (dir / "crashed").string();
+  {
+    auto w = journal::JournalWriter::open(copy, (*original)->meta(), journal::WriterOptions{});
+    EXPECT_TRUE(w) << w.error().message;
+    for (const Event& e : inputs) EXPECT_TRUE((*w)->append(e));
+    for (const Event& e : outputs) {
+      if (keep(e, out)) {
+        EXPECT_TRUE((*w)->append_output(e));
+      }
+    }
+    if (resume) {
+      Event begin = make_event(EventType::kReconcile, Source::kReconcile, kNoInstrument, inputs.back().header.event_ns);
+      begin.header.seq = out.last_input + 1;
+      begin.payload.reconcile.phase = ReconcilePhase::kBegin;
+      begin.payload.reconcile.last_durable_seq = out.last_input;
+      Event end = begin;
+      end.header.seq = out.last_input + 2;
+      end.payload.reconcile.phase = ReconcilePhase::kEnd;
+      EXPECT_TRUE((*w)->append(begin));
+      EXPECT_TRUE((*w)->append(end));
+    }
+    EXPECT_TRUE((*w)->close().ok());
+  }
+  auto reader = journal::JournalReader::open(copy);
+  EXPECT_TRUE(reader) << reader.error().message;
+  auto setup = backtest_setup_from_meta((*reader)->meta());
+  EXPECT_TRUE(setup) << setup.error().message;
+  auto core = Core::create(*setup->registry, setup->core);
+  EXPECT_TRUE(core) << core.error().message;
+  out.report = replay_into(**reader, **core, ReplayOptions{journal::kLastSeq, true});
+  return out;
+}
+
+// The record of a killed session's outputs is a prefix: the order its last durable inputs made
+// may never have been recorded (or sent). The resume's reconciliation window accepts that tail.
+TEST(ReplayVerify, OutputsACrashedSessionHadNotRecordedAreAcceptedAtItsResume) {
+  const fs::path dir = temp_dir("crash_tail");
+  CrashedCopy c = replay_crashed_copy(
+      dir, [](const Event& e, const CrashedCopy& cc) { return e.seq() < cc.order_seqs.back(); }, true);
+  ASSERT_EQ(c.order_seqs.size(), 2u);
+  ASSERT_TRUE(c.report) << c.report.error().message;
+  EXPECT_FALSE(c.report->divergent_seq.has_value()) << c.report->divergence;
+  EXPECT_EQ(c.report->outputs_compared, 1u);
+  EXPECT_EQ(c.report->unrecorded_at_crash, 1u);
+  fs::remove_all(dir);
+}
+
+// Without a resume naming it, the same missing tail is a divergence (as before).
+TEST(ReplayVerify, AnUnrecordedTailWithoutAResumeIsADivergence) {
+  const fs::path dir = temp_dir("crash_tail_no_resume");
+  CrashedCopy c = replay_crashed_copy(
+      dir, [](const Event& e, const CrashedCopy& cc) { return e.seq() < cc.order_seqs.back(); }, false);
+  ASSERT_TRUE(c.report) << c.report.error().message;
+  ASSERT_TRUE(c.report->divergent_seq.has_value());
+  EXPECT_EQ(*c.report->divergent_seq, c.order_seqs.back());
+  EXPECT_NE(c.report->divergence.find("order_new was not recorded"), std::string::npos) << c.report->divergence;
+  fs::remove_all(dir);
+}
+
+// A hole (an output missing before one that was recorded) is never a crash's prefix: divergence,
+// resume or not.
+TEST(ReplayVerify, AMissingOutputBeforeARecordedOneIsADivergenceEvenAtAResume) {
+  const fs::path dir = temp_dir("hole");
+  CrashedCopy c = replay_crashed_copy(
+      dir, [](const Event& e, const CrashedCopy& cc) { return e.seq() != cc.order_seqs.front(); }, true);
+  ASSERT_TRUE(c.report) << c.report.error().message;
+  ASSERT_TRUE(c.report->divergent_seq.has_value());
+  EXPECT_EQ(*c.report->divergent_seq, c.order_seqs.front());
   fs::remove_all(dir);
 }
 
