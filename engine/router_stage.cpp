@@ -33,8 +33,10 @@ void RouterStage::handle(const Event& e, OutputSink& sink) noexcept {
         return;
       }
       case EventType::kOrderCancel: {
+        // A strategy's cancel (its order's TTL ran out). Unknown or finished orders, and orders
+        // with a cancel on its way already (cancel_all, kill switch), send nothing.
         OrderRecord* r = orders_.find(e.payload.order.client_order_id);
-        if (r == nullptr) return;
+        if (r == nullptr || r->status == OrderStatus::kPendingCancel) return;
         const OrderStatus next = transition(r->status, OrderEvent::kCancelRequest, r->cum_qty.is_positive());
         if (next == OrderStatus::kInvalid) return;
         r->status = next;

@@ -81,6 +81,7 @@ std::vector<StrategyInstanceConfig> StrategyStageConfig::instances() const {
   one.macd = macd;
   one.params = params;
   one.enabled = true;
+  one.execution = execution;
   one.slots = slots;
   return {one};
 }
@@ -155,6 +156,17 @@ Result<std::unique_ptr<StrategyStage>> StrategyStage::create(const InstrumentReg
       if (instances[j].name == ic.name)
         return Error{ErrorCode::kInvalidArgument, "strategy name '" + ic.name + "' is used twice"};
     if (ic.bar_interval_ns < 0) return Error{ErrorCode::kInvalidArgument, "strategy " + label + ": bar interval must be > 0"};
+    const ExecutionStyle& x = ic.execution;
+    if (x.order_type != OrderType::kMarket && x.order_type != OrderType::kLimit && x.order_type != OrderType::kLimitMaker)
+      return Error{ErrorCode::kInvalidArgument, "strategy " + label + ": order_type must be market, limit or limit_maker"};
+    if (x.limit_offset_bps < 0 || x.limit_offset_bps > ExecutionStyle::kMaxLimitOffsetBps)
+      return Error{ErrorCode::kInvalidArgument, "strategy " + label + ": limit_offset_bps must be in 0.." +
+                                                    std::to_string(ExecutionStyle::kMaxLimitOffsetBps)};
+    if (x.limit_offset_bps != 0 && x.order_type == OrderType::kMarket)
+      return Error{ErrorCode::kInvalidArgument, "strategy " + label + ": limit_offset_bps needs order_type limit or limit_maker"};
+    if (x.order_ttl_ms < 0 || x.order_ttl_ms > ExecutionStyle::kMaxOrderTtlMs)
+      return Error{ErrorCode::kInvalidArgument, "strategy " + label + ": order_ttl_ms must be in 0.." +
+                                                    std::to_string(ExecutionStyle::kMaxOrderTtlMs)};
     stage->instances_.push_back(Instance{ic.name, ic.enabled});
     const TimeNs interval = ic.bar_interval_ns > 0 ? ic.bar_interval_ns : config.bar_interval_ns;
     for (const StrategySlotConfig& sc : ic.slots) {
@@ -170,7 +182,9 @@ Result<std::unique_ptr<StrategyStage>> StrategyStage::create(const InstrumentReg
       if (!strategy) return strategy.error();
       InstrumentSlots& in = stage->by_instrument_[sc.instrument];
       in.slot[in.count++] = static_cast<std::uint16_t>(stage->slots_.size());
-      stage->slots_.push_back(Slot{sc.instrument, id, BarAggregator(interval), std::move(*strategy), Qty{}, 0, false, true});
+      stage->slots_.push_back(Slot{sc.instrument, id, BarAggregator(interval), std::move(*strategy), Qty{}, 0, false, true,
+                                   ic.execution, registry.at(sc.instrument).tick_size, ic.execution.order_ttl_ms * 1'000'000,
+                                   Price{}, 0, Side::kNone, OrderType::kMarket, Price{}, Qty{}, false, false});
     }
   }
   return stage;
@@ -209,6 +223,8 @@ void StrategyStage::on_trade(const Event& e) noexcept {
   const InstrumentSlots& in = by_instrument_[e.instrument()];
   for (std::uint8_t i = 0; i < in.count; ++i) {
     Slot& slot = slots_[in.slot[i]];
+    slot.reference = e.payload.trade.price;
+    expire_working(slot, e);
     Bar done;
     if (slot.bars.on_trade(e.header.event_ns, e.payload.trade.price, e.payload.trade.qty, done)) run_bar(slot, done, e);
     signals_.clear();
@@ -223,11 +239,17 @@ void StrategyStage::on_bar_input(const Event& e) noexcept {
   const BarPayload& b = e.payload.bar;
   const Bar bar{e.header.event_ns, b.interval_ns, b.open, b.high, b.low, b.close, b.volume, 0};
   const InstrumentSlots& in = by_instrument_[e.instrument()];
-  for (std::uint8_t i = 0; i < in.count; ++i) run_bar(slots_[in.slot[i]], bar, e);
+  for (std::uint8_t i = 0; i < in.count; ++i) {
+    Slot& slot = slots_[in.slot[i]];
+    slot.reference = b.close;
+    expire_working(slot, e);
+    run_bar(slot, bar, e);
+  }
 }
 
 void StrategyStage::on_timer(const Event& e) noexcept {
   for (Slot& slot : slots_) {
+    expire_working(slot, e);
     Bar done;
     if (slot.bars.on_time(e.header.event_ns, done)) run_bar(slot, done, e);
   }
@@ -245,6 +267,18 @@ void StrategyStage::emit_signals(Slot& slot, const Event& origin) noexcept {
   for (std::size_t i = 0; i < signals_.size() && out_count_ < kMaxOut && numbered < kMaxPerStrategy; ++i) {
     const Signal& s = signals_[i];
     if (s.side == Side::kNone || !s.qty.is_positive()) continue;
+    OrderType type = s.order_type;
+    Price price = type == OrderType::kMarket ? Price{} : s.limit_price;
+    if (type == OrderType::kMarket && slot.execution.order_type != OrderType::kMarket) {
+      // The instance sends limit entries: price the market signal off the reference.
+      if (slot.reference.is_positive())
+        price = passive_limit_price(slot.reference, s.side, slot.execution.limit_offset_bps, slot.tick);
+      if (!price.is_positive()) [[unlikely]] {
+        limit_dropped_.store(limit_dropped_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+        continue;
+      }
+      type = slot.execution.order_type;
+    }
     Event& intent = out_[out_count_];
     intent = make_event(EventType::kOrderIntent, Source::kStrategy, slot.instrument, origin.header.event_ns);
     intent.header.seq = origin.header.seq;
@@ -252,18 +286,45 @@ void StrategyStage::emit_signals(Slot& slot, const Event& origin) noexcept {
     intent.header.flags = kFlagDerived;
     OrderPayload& o = intent.payload.order;
     o.client_order_id = make_client_order_id(origin.header.seq, strategy_order_index(slot.sid, numbered++));
-    o.price = s.order_type == OrderType::kMarket ? Price{} : s.limit_price;
+    o.price = price;
     o.qty = s.qty;
     o.strategy_id = slot.sid;
     o.side = s.side;
-    o.order_type = s.order_type;
-    o.tif = s.order_type == OrderType::kMarket ? TimeInForce::kIoc : TimeInForce::kGtc;
+    o.order_type = type;
+    o.tif = type == OrderType::kMarket ? TimeInForce::kIoc : TimeInForce::kGtc;
     o.take_profit_bps = s.take_profit_bps;
     o.stop_loss_bps = s.stop_loss_bps;
     slot.working = o.client_order_id;
+    slot.working_placed_ns = origin.header.event_ns;
+    slot.working_side = s.side;
+    slot.working_type = type;
+    slot.working_price = price;
+    slot.working_qty = s.qty;
+    slot.working_rests = o.tif == TimeInForce::kGtc;
+    slot.cancel_sent = false;
     ++out_count_;
     intents_.store(intents_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
+}
+
+void StrategyStage::expire_working(Slot& slot, const Event& origin) noexcept {
+  if (slot.ttl_ns == 0 || slot.working == 0 || !slot.working_rests || slot.cancel_sent) return;
+  if (origin.header.event_ns < slot.working_placed_ns + slot.ttl_ns || out_count_ == kMaxOut) return;
+  // Full output buffer: the cancel goes out with the next input instead (cancel_sent stays false).
+  Event& cancel = out_[out_count_++];
+  cancel = make_event(EventType::kOrderCancel, Source::kStrategy, slot.instrument, origin.header.event_ns);
+  cancel.header.seq = origin.header.seq;
+  cancel.header.recv_ns = origin.header.recv_ns;
+  cancel.header.flags = kFlagDerived;
+  cancel.payload.order.client_order_id = slot.working;
+  cancel.payload.order.strategy_id = slot.sid;
+  cancel.payload.order.side = slot.working_side;
+  cancel.payload.order.order_type = slot.working_type;
+  cancel.payload.order.tif = TimeInForce::kGtc;
+  cancel.payload.order.price = slot.working_price;
+  cancel.payload.order.qty = slot.working_qty;
+  slot.cancel_sent = true;
+  ttl_cancels_.store(ttl_cancels_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
 Event StrategyStage::make_checkpoint(const Event& origin) const noexcept {
@@ -297,6 +358,13 @@ void StrategyStage::on_exec(const Event& e) noexcept {
     const Qty signed_qty = x.side == Side::kBuy ? x.last_qty : -x.last_qty;
     slot->position += signed_qty;
     slot->strategy->on_fill(x.last_price, signed_qty);
+  }
+  // Our TTL cancel was refused (the gateway was backing off or disconnected, or the venue no
+  // longer knew the order because it had just filled): the order may still rest, so the TTL
+  // starts again and the cancel is retried one TTL later, never in a loop.
+  if (x.exec_type == ExecType::kCancelRejected && x.client_order_id == slot->working && slot->cancel_sent) {
+    slot->cancel_sent = false;
+    slot->working_placed_ns = e.header.event_ns;
   }
   const bool terminal = x.exec_type == ExecType::kFill || x.exec_type == ExecType::kCanceled ||
                         x.exec_type == ExecType::kRejected || x.exec_type == ExecType::kExpired;
@@ -375,6 +443,16 @@ void StrategyStage::archive(StateArchive& a) noexcept {
     a.u64(s.working);
     a.boolean(s.working_confirmed);
     a.boolean(s.enabled);
+    if (s.execution.active()) {  // configuration decides: writer and reader agree
+      a.fixed(s.reference);
+      a.i64(s.working_placed_ns);
+      a.enumeration(s.working_side);
+      a.enumeration(s.working_type);
+      a.fixed(s.working_price);
+      a.fixed(s.working_qty);
+      a.boolean(s.working_rests);
+      a.boolean(s.cancel_sent);
+    }
   }
   a.expect_count(max_trade_id_.size());
   for (std::uint64_t& t : max_trade_id_) a.u64(t);

@@ -14,6 +14,19 @@
 // order; all in archive(). Every checkpoint_every-th input it emits a kCheckpoint carrying its
 // state hash; risk and router add theirs as it passes, so a checkpoint is taken at the same point
 // of the stream in every topology.
+//
+// Execution style (per instance, ExecutionStyle below): strategies signal market orders; an
+// instance configured with order_type limit or limit_maker turns each market signal into a GTC
+// limit order at the slot's reference price (the last trade price of the instrument seen by the
+// slot, or the close of a bar input) moved away from the market by limit_offset_bps (buy rounded
+// down, sell rounded up to the tick; passive_limit_price). A market signal with no reference
+// price yet is dropped and counted (limit_signals_dropped). Signals that are limit orders already
+// keep their own type and price. With order_ttl_ms, a resting (GTC limit) working order is
+// cancelled once: the first trade or bar of its instrument, or timer, whose event_ns is at least
+// its placement event_ns + ttl makes the stage emit one derived kOrderCancel for it (seq = origin
+// seq, kFlagDerived, Source::kStrategy); the order stays the slot's working order until its
+// terminal report (canceled, or filled if the venue filled it first). A refused cancel
+// (kCancelRejected for it) restarts the TTL from the refusal's event_ns: one retry per TTL.
 // Hot path: no allocation after construction (strategies and slot tables are built in create()).
 #pragma once
 
@@ -39,6 +52,30 @@ struct StrategySlotConfig {
   Qty order_qty;
 };
 
+// How an instance's market signals reach the venue ([strategy] / [[strategies]] order_type,
+// limit_offset_bps, order_ttl_ms). The default is today's behaviour: market orders (IOC).
+struct ExecutionStyle {
+  OrderType order_type = OrderType::kMarket;  // kMarket, kLimit (GTC) or kLimitMaker (GTC)
+  std::int32_t limit_offset_bps = 0;          // 0..kMaxLimitOffsetBps; positive = away from the market
+  std::int64_t order_ttl_ms = 0;              // 0 = a resting order rests until filled or cancelled
+
+  static constexpr std::int32_t kMaxLimitOffsetBps = 9'999;  // 10'000 would price every buy at 0
+  static constexpr std::int64_t kMaxOrderTtlMs = 7LL * 24 * 3'600'000;  // a week
+  // False for the default: the slot keeps no execution state (hashes and snapshots as before).
+  bool active() const noexcept { return order_type != OrderType::kMarket || order_ttl_ms != 0; }
+  friend bool operator==(const ExecutionStyle&, const ExecutionStyle&) = default;
+};
+
+// The limit price of a market signal under an offset: buy at ref × (1 − bps/10⁴) rounded down to
+// the tick, sell at ref × (1 + bps/10⁴) rounded up. Integer arithmetic (128-bit intermediate);
+// 0 when the buy price rounds to nothing. Preconditions: ref > 0, tick > 0, 0 <= bps < 10'000.
+constexpr Price passive_limit_price(Price ref, Side side, std::int32_t bps, Price tick) noexcept {
+  const Int128 num = static_cast<Int128>(ref.raw()) * (side == Side::kBuy ? 10'000 - bps : 10'000 + bps);
+  const Int128 den = static_cast<Int128>(10'000) * tick.raw();
+  const Int128 ticks = side == Side::kBuy ? num / den : (num + den - 1) / den;
+  return Price::from_raw(static_cast<std::int64_t>(ticks * tick.raw()));
+}
+
 // One strategy instance of a multi-strategy stage ([[strategies]] in the configuration).
 struct StrategyInstanceConfig {
   std::string name;                          // unique label: console, reports, [risk.strategy.NAME]
@@ -47,6 +84,7 @@ struct StrategyInstanceConfig {
   std::vector<std::pair<std::string, std::string>> params;  // named parameters, as below
   TimeNs bar_interval_ns = 0;                // 0 = the stage's bar_interval_ns
   bool enabled = true;
+  ExecutionStyle execution;                  // market (default), limit or limit_maker entries
   std::vector<StrategySlotConfig> slots;     // instruments it trades, with its order size
 };
 
@@ -62,6 +100,7 @@ struct StrategyStageConfig {
   // strategy's list; they override the defaults above.
   std::vector<std::pair<std::string, std::string>> params;
   bool enabled = true;                       // strategy_start / strategy_stop toggle it
+  ExecutionStyle execution;                  // how its market signals are sent (see above)
   // L2 books (kBookLevel inputs), one per instrument, levels per side (fixed at start; see
   // engine/l2_book.hpp for what happens beyond). 0 = keep no books.
   std::size_t book_levels_per_side = 5000;
@@ -121,6 +160,10 @@ class StrategyStage {
   std::uint64_t state_hash() const noexcept;
   void archive(StateArchive& a) noexcept;
   std::uint64_t intents() const noexcept { return intents_.load(std::memory_order_relaxed); }
+  // Market signals of a limit-style instance dropped for want of a reference price (or whose buy
+  // price rounded to 0), and cancels sent because a resting order outlived its order_ttl_ms.
+  std::uint64_t limit_signals_dropped() const noexcept { return limit_dropped_.load(std::memory_order_relaxed); }
+  std::uint64_t ttl_cancels() const noexcept { return ttl_cancels_.load(std::memory_order_relaxed); }
   bool enabled() const noexcept { return enabled_; }
   // Strategies hosted, ids 1..strategy_count(); names as configured.
   std::size_t strategy_count() const noexcept { return instances_.size(); }
@@ -145,6 +188,18 @@ class StrategyStage {
     ClientOrderId working = 0;  // 0 = none
     bool working_confirmed = false;  // reconciliation: the venue reported `working` open
     bool enabled = true;             // strategy_start / strategy_stop for this instrument
+    ExecutionStyle execution;        // the instance's (configuration, not state)
+    Price tick;                      // the instrument's tick size
+    TimeNs ttl_ns = 0;               // execution.order_ttl_ms in ns
+    // Execution state, archived only when execution.active() (so market slots hash as before):
+    Price reference;                 // last trade price / bar close seen; 0 = none yet
+    TimeNs working_placed_ns = 0;    // event_ns of the input that placed `working`
+    Side working_side = Side::kNone;  // side, type, price and qty of `working` (for its cancel)
+    OrderType working_type = OrderType::kMarket;
+    Price working_price;
+    Qty working_qty;
+    bool working_rests = false;      // `working` is a GTC limit order: its TTL runs
+    bool cancel_sent = false;        // the TTL cancel for `working` has gone out
   };
   // Slots trading one instrument, in strategy id order.
   struct InstrumentSlots {
@@ -163,6 +218,7 @@ class StrategyStage {
   void on_reconcile(const Event& e) noexcept;
   void run_bar(Slot& slot, const Bar& bar, const Event& origin) noexcept;
   void emit_signals(Slot& slot, const Event& origin) noexcept;
+  void expire_working(Slot& slot, const Event& origin) noexcept;
   Event make_checkpoint(const Event& origin) const noexcept;
 
   const InstrumentRegistry* registry_;
@@ -182,6 +238,8 @@ class StrategyStage {
   std::size_t out_count_ = 0;
   std::uint8_t out_per_strategy_[kMaxStrategies] = {};
   std::atomic<std::uint64_t> intents_{0};  // single writer (owner thread), read by status
+  std::atomic<std::uint64_t> limit_dropped_{0};  // same
+  std::atomic<std::uint64_t> ttl_cancels_{0};    // same
 };
 
 }  // namespace sequent

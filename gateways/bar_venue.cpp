@@ -41,6 +41,21 @@ RejectReason BarVenue::validate(const Event& order) const noexcept {
 
 void BarVenue::submit(const Event& order) { orders_.push_back(Working{order, next_venue_order_id_++}); }
 
+void BarVenue::cancel(const Event& cancel, std::vector<Event>& reports) {
+  const ClientOrderId id = cancel.payload.order.client_order_id;
+  for (std::size_t i = 0; i < orders_.size(); ++i) {
+    if (orders_[i].order.payload.order.client_order_id != id) continue;
+    const Working w = orders_[i];
+    orders_.erase(orders_.begin() + static_cast<std::ptrdiff_t>(i));
+    reports.push_back(report(w.order.instrument(), id, w.venue_order_id, w.order.payload.order.side, ExecType::kCanceled,
+                             cancel.header.event_ns));
+    return;
+  }
+  Event e = report(cancel.instrument(), id, 0, cancel.payload.order.side, ExecType::kCancelRejected, cancel.header.event_ns);
+  e.payload.exec.reason = RejectReason::kVenueUnknownOrder;
+  reports.push_back(e);
+}
+
 void BarVenue::fill_at_close(const Event& order, const Event& bar, std::vector<Event>& reports) {
   if (!is_market(order)) {
     submit(order);

@@ -24,6 +24,8 @@
 //     kVenueInvalidQuantity); limit prices must be on the tick (else kVenueInvalidPrice).
 //   - bracket prices: entry × (1 ± bps / 10000), rounded to the tick toward the entry price, so
 //     an exit never triggers later than its exact level would.
+//   - cancels (cancel()) remove a working order at once; limit-maker orders rest like limits (a bar
+//     that opens through one fills it at the open).
 //
 // Bracket exit ids: a bracket exit's reports carry client_order_id = entry id | 0x80 (bit 7 of
 // the low byte, the index byte of make_client_order_id, which strategies never reach: at most
@@ -71,6 +73,11 @@ class BarVenue {
   // (next_open), then resting limits and bracket exits the bar trades through. Appends reports
   // in that order, event time = the bar's open time.
   void on_bar(const Event& bar, std::vector<Event>& reports);
+
+  // A kOrderCancel from the router (a strategy's order TTL ran out): a working order with that
+  // client order id is removed with a kCanceled report; otherwise (filled already, unknown) one
+  // kCancelRejected with kVenueUnknownOrder. Event time = the cancel's (its origin input's).
+  void cancel(const Event& cancel, std::vector<Event>& reports);
 
   // Brackets and limits currently held.
   std::size_t working_orders() const noexcept { return orders_.size() + brackets_.size(); }

@@ -66,6 +66,7 @@ Result<BacktestSetup> make_backtest_setup(const BacktestOptions& options, const 
     return Error{ErrorCode::kInvalidArgument, "--bar-seconds: must be > 0"};
   st.bar_interval_ns = options.bar_interval_ns;  // trade files only: bar files arrive as whole bars
   st.checkpoint_every = 0;
+  st.execution = options.execution;
   st.slots.push_back(StrategySlotConfig{*id, options.qty});
   // Risk: no per-order or position limits (the backtest measures the strategy, not the limits);
   // equity starts at the backtest's cash.
@@ -91,6 +92,9 @@ std::string backtest_meta_config(const BacktestOptions& options, const std::stri
     << "\"\nparams = \"" << params << "\"\nqty = \"" << to_string(options.qty) << "\"\ncash = \"" << to_string(options.cash)
     << "\"\nfee_bps = " << options.fee_bps << "\nslippage_bps = " << options.slippage_bps << "\nfill = \""
     << fill_text(options.fill) << "\"\nbar_interval_ns = " << options.bar_interval_ns << "\n";
+  if (options.execution.active())  // absent for market entries: such journals' meta reads as before
+    o << "order_type = " << static_cast<int>(options.execution.order_type) << "\nlimit_offset_bps = "
+      << options.execution.limit_offset_bps << "\norder_ttl_ms = " << options.execution.order_ttl_ms << "\n";
   if (options.risk) {
     const RiskConfig& r = *options.risk;
     const InstrumentRiskLimits& l = r.default_limits;
@@ -141,6 +145,9 @@ Result<BacktestSetup> backtest_setup_from_meta(const journal::SessionMeta& meta)
     } else if (key == "fee_bps") o.fee_bps = std::strtoll(value.c_str(), nullptr, 10);
     else if (key == "slippage_bps") o.slippage_bps = std::strtoll(value.c_str(), nullptr, 10);
     else if (key == "bar_interval_ns") o.bar_interval_ns = std::strtoll(value.c_str(), nullptr, 10);
+    else if (key == "order_type") o.execution.order_type = static_cast<OrderType>(std::strtol(value.c_str(), nullptr, 10));
+    else if (key == "limit_offset_bps") o.execution.limit_offset_bps = static_cast<std::int32_t>(std::strtol(value.c_str(), nullptr, 10));
+    else if (key == "order_ttl_ms") o.execution.order_ttl_ms = std::strtoll(value.c_str(), nullptr, 10);
     else if (key.rfind("risk.", 0) == 0) {
       if (!o.risk) o.risk = RiskConfig{};
       RiskConfig& r = *o.risk;
@@ -181,8 +188,9 @@ class BacktestSession::Sink final : public OutputSink {
       if (e.type() == EventType::kCheckpoint) (void)journal_->append_checkpoint(e.seq(), e.payload.checkpoint.state_hash);
       else (void)journal_->append_output(e);
     }
-    // Orders go to the venue; denials and breaker trips (kAdmin) come back in as inputs.
-    if (e.type() == EventType::kOrderNew || e.type() == EventType::kOrderDenied || e.type() == EventType::kAdmin)
+    // Orders and cancels go to the venue; denials and breaker trips (kAdmin) come back in as inputs.
+    if (e.type() == EventType::kOrderNew || e.type() == EventType::kOrderCancel || e.type() == EventType::kOrderDenied ||
+        e.type() == EventType::kAdmin)
       outputs_->push_back(e);
   }
 
@@ -238,6 +246,8 @@ void BacktestSession::drain(const Event& bar) noexcept {
         ++orders_;
         if (setup_.venue.fill_mode == FillMode::kClose) venue_.fill_at_close(out, bar, reports_);
         else venue_.submit(out);
+      } else if (out.type() == EventType::kOrderCancel) {
+        venue_.cancel(out, reports_);
       } else {
         // A denial or a breaker trip goes back in as an input, as in the live engine: the strategy
         // forgets a denied order, and the journal records the trip with its cause.

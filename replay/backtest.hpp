@@ -57,6 +57,10 @@ struct BacktestOptions {
   // Pre-trade risk for the backtest (from --config): the common limits apply to the backtest's
   // instrument; initial equity is always --cash. Absent: no limits.
   std::optional<RiskConfig> risk;
+  // How the strategy's market signals are sent (from --config [strategy] order_type,
+  // limit_offset_bps, order_ttl_ms): limit entries rest at the bar venue from the next bar and
+  // their TTL runs in bar time (bar open times).
+  ExecutionStyle execution;
 };
 
 // What a backtest's Core is built from (also rebuilt from a journal's meta).

@@ -76,6 +76,9 @@ static Result<replay::BacktestOptions> to_backtest_options(const BacktestCommand
                                                       ": [risk.strategy.NAME] limits are for `sequent live` with several strategies; a "
                                                       "backtest runs one strategy: put its limits in [risk]"};
     o.risk = cfg.core.risk;
+    // [strategy] order_type / limit_offset_bps / order_ttl_ms: how the --strategy's entries are
+    // sent (the rest of [strategy] is for `sequent live`; --strategy and --param pick the algorithm).
+    o.execution = cfg.core.strategy.execution;
   }
   return o;
 }

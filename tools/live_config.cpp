@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
 
 namespace sequent::tools {
 
@@ -142,7 +143,7 @@ Status check_known_keys(const std::string& path, const toml::table& root) {
       {"strategies", {}},
       {"session", {"mode", "seed", "pipeline", "wait", "ring_capacity"}},
       {"market", {"events_per_second"}},
-      {"strategy", {"name", "bar_interval_ms", "fast", "slow", "signal", "qty"}},
+      {"strategy", {"name", "bar_interval_ms", "fast", "slow", "signal", "qty", "order_type", "limit_offset_bps", "order_ttl_ms"}},
       {"risk", {"max_order_qty", "max_order_notional", "max_position_qty", "max_position_notional", "price_band_bps",
                 "initial_equity", "max_gross_exposure", "max_open_orders", "max_orders_per_second", "max_orders_per_day",
                 "trading_day_start_utc", "daily_loss_limit", "max_drawdown", "cancel_on_halt", "flatten_on_halt",
@@ -288,6 +289,39 @@ Status read_users(const std::string& path, const toml::table& root, LiveConfig& 
   return {};
 }
 
+// order_type, limit_offset_bps and order_ttl_ms of [strategy] or one [[strategies]] table `t`
+// (`key` names it in errors: "strategy", "strategies[1]").
+Status read_execution_style(const std::string& path, const toml::table& t, const std::string& key, ExecutionStyle& x) {
+  if (const toml::node* n = t.get("order_type")) {
+    const std::string v = n->is_string() ? *n->value<std::string>() : std::string();
+    if (v == "market") x.order_type = OrderType::kMarket;
+    else if (v == "limit") x.order_type = OrderType::kLimit;
+    else if (v == "limit_maker") x.order_type = OrderType::kLimitMaker;
+    else return config_error(path, n, key + ".order_type", "expected \"market\", \"limit\" or \"limit_maker\"" +
+                                                         (n->is_string() ? ", was '" + v + "'" : std::string()));
+  }
+  auto integer = [&](const char* name, auto& out, std::int64_t hi) -> Status {
+    const toml::node* n = t.get(name);
+    if (n == nullptr) return {};
+    auto v = n->value<std::int64_t>();
+    if (!n->is_integer() || !v) return config_error(path, n, key + "." + name, "expected an integer");
+    if (*v < 0 || *v > hi)
+      return config_error(path, n, key + "." + name, "expected 0.." + std::to_string(hi) + ", was " + std::to_string(*v));
+    out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
+    return {};
+  };
+  SEQUENT_TRY(integer("limit_offset_bps", x.limit_offset_bps, ExecutionStyle::kMaxLimitOffsetBps));
+  SEQUENT_TRY(integer("order_ttl_ms", x.order_ttl_ms, ExecutionStyle::kMaxOrderTtlMs));
+  if (x.limit_offset_bps != 0 && x.order_type == OrderType::kMarket)
+    return config_error(path, t.get("limit_offset_bps"), key + ".limit_offset_bps",
+                        "prices limit entries: needs order_type = \"limit\" or \"limit_maker\"");
+  return {};
+}
+
+std::string_view order_type_key(OrderType t) {
+  return t == OrderType::kLimit ? "limit" : (t == OrderType::kLimitMaker ? "limit_maker" : "market");
+}
+
 // [[strategies]]: several strategies in one engine, ids 1..N in file order. Each names itself
 // (unique; [risk.strategy.NAME] refers to it), its algorithm (kind), the instruments it trades
 // with its order size per instrument (qty: one decimal for all, or a table by symbol), and
@@ -304,7 +338,8 @@ Status read_strategies(const std::string& path, const toml::table& root, LiveCon
   if (list->size() > kMaxStrategies)
     return config_error(path, node, "strategies",
                         "at most " + std::to_string(kMaxStrategies) + " strategies, " + std::to_string(list->size()) + " given");
-  static const std::vector<std::string> kKeys = {"name", "kind", "instruments", "qty", "params", "bar_interval_ms", "enabled"};
+  static const std::vector<std::string> kKeys = {"name", "kind", "instruments", "qty", "params", "bar_interval_ms", "enabled",
+                                                 "order_type", "limit_offset_bps", "order_ttl_ms"};
   static const std::vector<std::string> kKinds = {"macd", "sma_cross", "kama_tsmom"};
   std::vector<StrategyInstanceConfig> out;
   std::size_t index = 0;
@@ -399,6 +434,7 @@ Status read_strategies(const std::string& path, const toml::table& root, LiveCon
       if (!n->is_boolean()) return config_error(path, n, key + ".enabled", "expected true or false");
       ic.enabled = *n->value<bool>();
     }
+    SEQUENT_TRY(read_execution_style(path, *t, key, ic.execution));
     // The algorithm checks its own parameters (names, ranges, fast < slow).
     if (auto made = make_strategy(ic, ic.slots.front()); !made)
       return config_error(path, t->get("params") ? t->get("params") : &item, key + ".params", made.error().message);
@@ -593,6 +629,8 @@ Status apply_config_text(const std::string& text, const std::string& path, LiveC
       if (!found) s.slots.push_back(StrategySlotConfig{*id, qty});
     }
   }
+  if (const toml::node* n = r.node("strategy"); n != nullptr && n->as_table() != nullptr)
+    SEQUENT_TRY(read_execution_style(path, *n->as_table(), "strategy", s.execution));
   SEQUENT_TRY(read_strategies(path, root, cfg));
   // Common limits ([risk]) apply to every instrument; [risk.instrument.SYMBOL] may only tighten.
   RiskConfig& risk = cfg.core.risk;
@@ -782,7 +820,9 @@ std::string resolved_config_text(const LiveConfig& cfg) {
   const StrategyStageConfig& s = cfg.core.strategy;
   if (s.strategies.empty()) {
     o << "[strategy]\nname = \"" << s.name << "\"\nbar_interval_ms = " << s.bar_interval_ns / kMs << "\nfast = " << s.macd.fast
-      << "\nslow = " << s.macd.slow << "\nsignal = " << s.macd.signal << "\n\n[strategy.qty]\n";
+      << "\nslow = " << s.macd.slow << "\nsignal = " << s.macd.signal << "\norder_type = \"" << order_type_key(s.execution.order_type)
+      << "\"\nlimit_offset_bps = " << s.execution.limit_offset_bps << "\norder_ttl_ms = " << s.execution.order_ttl_ms
+      << "\n\n[strategy.qty]\n";
     for (const StrategySlotConfig& slot : s.slots)
       o << cfg.registry->at(slot.instrument).symbol << " = \"" << to_string(slot.order_qty) << "\"\n";
   } else {
@@ -798,7 +838,8 @@ std::string resolved_config_text(const LiveConfig& cfg) {
       o << " }\nparams = { ";
       for (std::size_t i = 0; i < ic.params.size(); ++i)
         o << (i == 0 ? "" : ", ") << ic.params[i].first << " = \"" << ic.params[i].second << "\"";
-      o << " }\n\n";
+      o << " }\norder_type = \"" << order_type_key(ic.execution.order_type) << "\"\nlimit_offset_bps = "
+        << ic.execution.limit_offset_bps << "\norder_ttl_ms = " << ic.execution.order_ttl_ms << "\n\n";
     }
   }
   o << "\n[threads]\nsequencer = " << cfg.sequencer_cpu << "\nvenue = " << cfg.venue_cpu << "\ncore = " << cfg.pipeline.core_cpu

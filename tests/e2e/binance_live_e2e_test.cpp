@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -151,15 +152,17 @@ std::vector<std::string> live_args(const std::string& config, const std::string&
   return {"live", "--config", config, "--confirm-live", "--duration", "60", "--journal", dir, "--console", "127.0.0.1:0"};
 }
 
+constexpr const char* kMacdStrategy =
+    "[strategy]\nname = \"macd\"\nbar_interval_ms = 20\nfast = 3\nslow = 6\nsignal = 3\n\n[strategy.qty]\nBTCUSDT = \"0.001\"\n\n";
+
 std::string write_config(const std::string& name, std::uint16_t port, const std::string& mode = "live",
-                         const std::string& venue_extra = "") {
+                         const std::string& venue_extra = "", const std::string& strategy = kMacdStrategy) {
   const std::string path = temp_path(name + ".toml");
   std::ofstream f(path);
   const std::string base = "127.0.0.1:" + std::to_string(port);
   f << "[session]\nmode = \"" << mode << "\"\n\n"
     << "[[instruments]]\nsymbol = \"BTCUSDT\"\nvenue = \"binance\"\ntick_size = \"0.01\"\nlot_size = \"0.00001\"\nmin_notional = \"5\"\n\n"
-    << "[strategy]\nname = \"macd\"\nbar_interval_ms = 20\nfast = 3\nslow = 6\nsignal = 3\n\n[strategy.qty]\nBTCUSDT = \"0.001\"\n\n"
-    << "[venue]\nkind = \"binance\"\nrest_url = \"http://" << base << "\"\nws_market_url = \"ws://" << base
+    << strategy << "[venue]\nkind = \"binance\"\nrest_url = \"http://" << base << "\"\nws_market_url = \"ws://" << base
     << "\"\nws_api_url = \"ws://" << base << "/ws-api/v3\"\napi_key_env = \"SEQUENT_E2E_BINANCE_KEY\"\n"
     << "api_secret_env = \"SEQUENT_E2E_BINANCE_SECRET\"\nerror_limit = 3\n" << venue_extra;
   return path;
@@ -442,6 +445,180 @@ TEST(BinanceLiveE2e, MarketStreamRotationLosesNothingThroughTheJournal) {
   EXPECT_EQ(trade_gaps, 0);
   const CommandResult verify = run_sequent("replay " + dir + " --verify");
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  std::filesystem::remove_all(dir);
+}
+
+// ---- limit entries and cancels --------------------------------------------------------------------
+
+// One order of the venue's /sim/state.
+struct VenueOrder {
+  std::string client_order_id, side, type, tif, status;
+  double price = 0, executed = 0;
+};
+std::string json_string(const std::string& object, const std::string& key) {
+  const std::size_t at = object.find("\"" + key + "\":\"");
+  if (at == std::string::npos) return "";
+  const std::size_t from = at + key.size() + 4;
+  return object.substr(from, object.find('"', from) - from);
+}
+std::vector<VenueOrder> venue_orders(const VenueState& s) {
+  std::vector<VenueOrder> out;
+  for (std::size_t at = s.body.find("{\"orderId\":"); at != std::string::npos; at = s.body.find("{\"orderId\":", at + 1)) {
+    const std::string o = s.body.substr(at, s.body.find('}', at) - at);
+    out.push_back(VenueOrder{json_string(o, "clientOrderId"), json_string(o, "side"), json_string(o, "type"),
+                             json_string(o, "timeInForce"), json_string(o, "status"),
+                             std::strtod(json_string(o, "price").c_str(), nullptr),
+                             std::strtod(json_string(o, "executedQty").c_str(), nullptr)});
+  }
+  return out;
+}
+long long open_orders(const VenueState& s) { return json_number(s.body, "\"openOrders\":"); }
+std::size_t count_status(const std::vector<VenueOrder>& orders, const std::string& status) {
+  std::size_t n = 0;
+  for (const VenueOrder& o : orders) n += o.status == status ? 1 : 0;
+  return n;
+}
+
+// A console user made with `sequent token`: the token, and the [[users]] table for the config.
+struct ConsoleUser {
+  std::string token, table;
+};
+ConsoleUser console_user(const std::string& role) {
+  const CommandResult r = run_sequent("token --name e2e_" + role + " --role " + role);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  ConsoleUser u;
+  const std::size_t t = r.out.find("token=");
+  if (t != std::string::npos) u.token = r.out.substr(t + 6, 64);
+  const std::size_t users = r.err.find("[[users]]");
+  if (users != std::string::npos) u.table = r.err.substr(users) + "\n";
+  return u;
+}
+// The console's WebSocket URL from `sequent live`'s stderr ("console on http://127.0.0.1:PORT"), polled
+// until the line appears; "" after a deadline that only decides failure.
+std::string console_url(const LiveProcess& live) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (;;) {
+    const std::string err = live.err();
+    const std::size_t at = err.find("console on ");
+    if (at != std::string::npos) {
+      const std::size_t from = at + 11;
+      const std::string address = err.substr(from, err.find_first_of(" \n", from) - from);  // http://HOST:PORT
+      return address.rfind("http://", 0) == 0 ? "ws://" + address.substr(7) : address;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return "";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval, not a synchronisation
+  }
+}
+CommandResult console(const std::string& url, const ConsoleUser& user, const std::string& command) {
+  return run_sequent("console " + url + " --token " + user.token + " " + command);
+}
+
+// Two strategies with limit entries far from the market (3 % and 4 % below it, so they rest): a
+// GTC limit and a limit-maker order rest at the venue; a print at one's price fills it there; the
+// operator stops the strategies and cancels everything through `sequent console`; the venue ends
+// with no open order, every unfilled order CANCELED, and the engine's position is what it executed.
+TEST(BinanceLiveE2e, LimitEntriesRestAtTheVenueAndCancelAllCancelsThemThere) {
+  Venue venue;
+  ASSERT_GT(venue.port, 0) << venue.proc.line;
+  const std::string dir = temp_path("binance_limit_journal");
+  std::filesystem::remove_all(dir);
+  const ConsoleUser trader = console_user("trader");
+  ASSERT_FALSE(trader.token.empty());
+  const std::string strategies =
+      "[[strategies]]\nname = \"macd_limit\"\nkind = \"macd\"\ninstruments = [\"BTCUSDT\"]\nqty = \"0.001\"\n"
+      "params = { fast = 3, slow = 6, signal = 3 }\nbar_interval_ms = 20\norder_type = \"limit\"\nlimit_offset_bps = 300\n\n"
+      "[[strategies]]\nname = \"sma_maker\"\nkind = \"sma_cross\"\ninstruments = [\"BTCUSDT\"]\nqty = \"0.002\"\n"
+      "params = { fast = 2, slow = 5 }\nbar_interval_ms = 20\norder_type = \"limit_maker\"\nlimit_offset_bps = 400\n\n" +
+      trader.table + "\n";
+  LiveProcess live("binance_limit", live_args(write_config("binance_limit", venue.port, "live", "", strategies), dir));
+  const std::string url = console_url(live);
+  ASSERT_FALSE(url.empty()) << live.err();
+  // Both strategies' entries rest: GTC LIMIT and LIMIT_MAKER, priced below the market.
+  VenueState s;
+  ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) { return open_orders(v) >= 2; }, &s))
+      << "no resting orders\n" << s.body << "\n" << live.err();
+  std::vector<VenueOrder> orders = venue_orders(s);
+  bool limit = false, maker = false;
+  double highest_bid = 0;
+  for (const VenueOrder& o : orders) {
+    if (o.status != "NEW") continue;
+    EXPECT_EQ(o.side, "BUY");
+    limit = limit || (o.type == "LIMIT" && o.tif == "GTC");
+    maker = maker || o.type == "LIMIT_MAKER";
+    highest_bid = std::max(highest_bid, o.price);
+  }
+  EXPECT_TRUE(limit) << s.body;
+  EXPECT_TRUE(maker) << s.body;
+  // A print at the higher bid fills that order (only: the other is lower) as a maker fill.
+  char trade[128];
+  std::snprintf(trade, sizeof(trade), "symbol=BTCUSDT&price=%.2f&qty=0.01", highest_bid);
+  const auto t = test::http_request(venue.port, test::http::verb::post, "/sim/trade", trade);
+  ASSERT_EQ(t.status, 200u) << t.body;
+  ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) { return v.fills() >= 1; }, &s)) << s.body;
+  // The operator: strategies off (no new entries), then cancel_all.
+  CommandResult c = console(url, trader, "strategy_stop");
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  c = console(url, trader, "cancel_all");
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  EXPECT_NE(c.out.find("\"seq\""), std::string::npos) << c.out;
+  ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) {
+    const std::vector<VenueOrder> all = venue_orders(v);
+    return open_orders(v) == 0 && count_status(all, "NEW") == 0 && count_status(all, "PARTIALLY_FILLED") == 0;
+  }, &s)) << "orders still open after cancel_all\n" << s.body << "\n" << live.err();
+  orders = venue_orders(s);
+  std::printf("cancel_all: %zu orders at the venue, %zu canceled, %zu filled\n", orders.size(), count_status(orders, "CANCELED"),
+              count_status(orders, "FILLED"));
+  EXPECT_GE(count_status(orders, "CANCELED"), 1u) << s.body;
+  EXPECT_GE(count_status(orders, "FILLED"), 1u) << s.body;
+  for (const VenueOrder& o : orders)
+    EXPECT_TRUE(o.status == "CANCELED" || o.status == "FILLED") << o.client_order_id << " " << o.status;
+  expect_session_survived(live, dir, venue);
+  EXPECT_GT(replayed_position(dir), 0.0) << "the filled entry is the engine's position";
+  std::filesystem::remove_all(dir);
+}
+
+// A resting entry with order_ttl_ms: the engine cancels its own stale order at the venue once,
+// the strategy enters again afterwards, and the journal holds one cancel per expired order.
+TEST(BinanceLiveE2e, AnOrderTtlCancelsTheEnginesOwnStaleOrderAtTheVenue) {
+  Venue venue;
+  ASSERT_GT(venue.port, 0) << venue.proc.line;
+  const std::string dir = temp_path("binance_ttl_journal");
+  std::filesystem::remove_all(dir);
+  const std::string strategy =
+      "[strategy]\nname = \"macd\"\nbar_interval_ms = 20\nfast = 3\nslow = 6\nsignal = 3\norder_type = \"limit\"\n"
+      "limit_offset_bps = 300\norder_ttl_ms = 300\n\n[strategy.qty]\nBTCUSDT = \"0.001\"\n\n";
+  LiveProcess live("binance_ttl", live_args(write_config("binance_ttl", venue.port, "live", "", strategy), dir));
+  VenueState s;
+  ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) {
+    const std::vector<VenueOrder> all = venue_orders(v);
+    return count_status(all, "CANCELED") >= 2 && all.size() >= 3;
+  }, &s)) << "no expired orders\n" << s.body << "\n" << live.err();
+  expect_session_survived(live, dir, venue);
+  s = venue_state(venue.port);
+  const std::vector<VenueOrder> orders = venue_orders(s);
+  EXPECT_LE(open_orders(s), 1) << "at most the latest entry is still resting";
+  for (const VenueOrder& o : orders) {
+    EXPECT_EQ(o.type, "LIMIT");
+    EXPECT_EQ(o.tif, "GTC");
+  }
+  // One cancel per expired order, each for an order the engine placed, none twice.
+  const CommandResult exported = run_sequent("journal export " + dir + " --outputs --format jsonl");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  std::vector<std::string> cancelled;
+  std::istringstream lines(exported.out);
+  std::string line;
+  while (std::getline(lines, line))
+    if (line.find("\"output\":\"order_cancel\"") != std::string::npos)
+      cancelled.push_back(std::to_string(json_number(line, "\"client_order_id\":")));
+  std::vector<std::string> unique = cancelled;
+  std::sort(unique.begin(), unique.end());
+  unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
+  EXPECT_EQ(unique.size(), cancelled.size()) << "a second cancel for the same order";
+  EXPECT_GE(cancelled.size(), count_status(orders, "CANCELED"));
+  EXPECT_GE(count_status(orders, "CANCELED"), 2u);
+  EXPECT_EQ(occurrences(exported.out, "\"exec_type\":\"cancel_rejected\""), 0u);
+  std::printf("ttl: %zu orders at the venue, %zu canceled, %zu cancels journaled\n", orders.size(),
+              count_status(orders, "CANCELED"), cancelled.size());
   std::filesystem::remove_all(dir);
 }
 

@@ -359,3 +359,111 @@ TEST(LiveCommand, TwoStrategiesTradeReportTheirOwnPnlAndReplayToTheSameHash) {
   EXPECT_NE(v.err.find("verified"), std::string::npos) << v.err;
   EXPECT_NE(v.out.find("strategy_pnl strategy=fast_cross"), std::string::npos) << v.out;
 }
+
+// Limit-order entries ([strategy] / [[strategies]] order_type, limit_offset_bps, order_ttl_ms).
+namespace {
+
+const char* const kLimitStrategy =
+    "[strategy]\nname = \"macd\"\nbar_interval_ms = 100\nfast = 12\nslow = 26\nsignal = 9\n"
+    "order_type = \"limit\"\nlimit_offset_bps = 2\norder_ttl_ms = 300\n\n[strategy.qty]\nBTCUSDT = \"0.01\"\nETHUSDT = \"0.3\"\n";
+
+std::size_t count_lines_with(const std::string& text, const std::string& a, const std::string& b = "") {
+  std::size_t n = 0, at = 0;
+  while (at < text.size()) {
+    std::size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(at, end - at);
+    if (line.find(a) != std::string::npos && (b.empty() || line.find(b) != std::string::npos)) ++n;
+    at = end + 1;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST(CheckConfig, LimitEntryKeysResolveAndRoundTrip) {
+  RunResult r = check_config_text(kLimitStrategy);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* line : {"order_type = \"limit\"", "limit_offset_bps = 2", "order_ttl_ms = 300"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " missing in:\n" << r.out;
+  RunResult again = check_config_text(r.out);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, r.out);
+  // The default is spelled out: market entries, no offset, no TTL.
+  r = check_config_text("[strategy]\nname = \"macd\"\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("order_type = \"market\"\nlimit_offset_bps = 0\norder_ttl_ms = 0\n"), std::string::npos) << r.out;
+  // Per strategy in [[strategies]].
+  r = check_config_text(
+      "[[strategies]]\nname = \"maker\"\nkind = \"sma_cross\"\ninstruments = [\"BTCUSDT\"]\nqty = \"0.01\"\n"
+      "order_type = \"limit_maker\"\nlimit_offset_bps = 15\norder_ttl_ms = 60000\n\n"
+      "[[strategies]]\nname = \"taker\"\nkind = \"macd\"\ninstruments = [\"ETHUSDT\"]\nqty = \"0.1\"\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::size_t taker = r.out.find("name = \"taker\"");
+  ASSERT_NE(taker, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("order_type = \"limit_maker\"\nlimit_offset_bps = 15\norder_ttl_ms = 60000"), std::string::npos) << r.out;
+  EXPECT_LT(r.out.find("order_type = \"limit_maker\""), taker);
+  EXPECT_NE(r.out.find("order_type = \"market\"", taker), std::string::npos) << r.out;
+  again = check_config_text(r.out);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, r.out);
+}
+
+TEST(CheckConfig, RefusesBadLimitEntryKeysWithFileLineAndKey) {
+  struct Case {
+    const char* text;
+    const char* error;
+  };
+  const Case cases[] = {
+      {"[strategy]\nname = \"macd\"\norder_type = \"stop\"\n", ":3: strategy.order_type: expected \"market\", \"limit\" or \"limit_maker\", was 'stop'"},
+      {"[strategy]\norder_type = 1\n", ":2: strategy.order_type: expected \"market\", \"limit\" or \"limit_maker\""},
+      {"[strategy]\norder_type = \"limit\"\nlimit_offset_bps = 10000\n", ":3: strategy.limit_offset_bps: expected 0..9999, was 10000"},
+      {"[strategy]\norder_type = \"limit\"\nlimit_offset_bps = -1\n", ":3: strategy.limit_offset_bps: expected 0..9999, was -1"},
+      {"[strategy]\norder_type = \"limit\"\nlimit_offset_bps = 2.5\n", ":3: strategy.limit_offset_bps: expected an integer"},
+      {"[strategy]\norder_type = \"limit\"\norder_ttl_ms = -5\n", ":3: strategy.order_ttl_ms: expected 0..604800000, was -5"},
+      {"[strategy]\nlimit_offset_bps = 5\n", ":2: strategy.limit_offset_bps: prices limit entries: needs order_type = \"limit\" or \"limit_maker\""},
+      {"[strategy]\norder_tpye = \"limit\"\n", ":2: strategy.order_tpye: unknown key (did you mean 'order_type'?)"},
+      {"[[strategies]]\nname = \"a\"\nkind = \"macd\"\ninstruments = [\"BTCUSDT\"]\nqty = \"0.1\"\norder_type = \"limt\"\n",
+       ":6: strategies[0].order_type: expected \"market\", \"limit\" or \"limit_maker\", was 'limt'"},
+      {"[[strategies]]\nname = \"a\"\nkind = \"macd\"\ninstruments = [\"BTCUSDT\"]\nqty = \"0.1\"\norder_ttl_ms = \"1s\"\n",
+       ":6: strategies[0].order_ttl_ms: expected an integer"},
+  };
+  for (const Case& c : cases) {
+    const RunResult r = check_config_text(c.text);
+    EXPECT_EQ(r.exit_code, 2) << c.text;
+    EXPECT_NE(r.err.find(c.error), std::string::npos) << "expected: " << c.error << "\ngot: " << r.err;
+  }
+}
+
+TEST(LiveCommand, LimitEntriesRestOnTheSimVenueExpireOnTheirTtlAndReplay) {
+  const std::string path = temp_path("limit_paper.toml");
+  {
+    FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(kLimitStrategy, f);
+    std::fclose(f);
+  }
+  const std::string journal = temp_path("live_limit_entries");
+  std::filesystem::remove_all(journal);
+  const RunResult r = run_sequent("live --config " + path + " --console off --events 100000 --seed 7 --journal " + journal);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const RunResult exported = run_sequent("journal export " + journal + " --outputs --format jsonl");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const std::string& x = exported.out;
+  const std::size_t orders = count_lines_with(x, "\"output\":\"order_new\""),
+                    limits = count_lines_with(x, "\"output\":\"order_new\"", "\"order_type\":\"limit\",\"tif\":\"gtc\""),
+                    cancels = count_lines_with(x, "\"output\":\"order_cancel\""),
+                    canceled = count_lines_with(x, "\"type\":\"exec_report\"", "\"exec_type\":\"canceled\""),
+                    fills = count_lines_with(x, "\"type\":\"exec_report\"", "\"exec_type\":\"fill\"");
+  std::printf("limit entries on the sim venue: %zu orders, %zu TTL cancels, %zu canceled, %zu fills\n", orders, cancels, canceled, fills);
+  EXPECT_GT(orders, 5u);
+  EXPECT_EQ(limits, orders) << "every entry is a GTC limit order";
+  EXPECT_GT(cancels, 0u) << "orders outlived their 300 ms";
+  EXPECT_EQ(canceled, cancels) << "the sim venue confirms each cancel of a resting order";
+  EXPECT_EQ(count_lines_with(x, "\"exec_type\":\"cancel_rejected\""), 0u) << "never a cancel of an order that is gone";
+  const RunResult v = run_sequent("replay " + journal + " --verify");
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+  EXPECT_EQ(field(final_line(r.out), "state_hash"), field(v.out, "state_hash"));
+  std::filesystem::remove_all(journal);
+  std::remove(path.c_str());
+}

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -51,8 +52,10 @@ class QueueSource final : public InputSource {
 };
 
 // A live-like session run inline: seeded random-walk trades, a toy venue that acks and fills
-// every order at the last trade price on the next poll, risk denials fed back, and a kill switch
-// plus resume from the "console". Returns every sequenced input, as a journal would hold it.
+// every market order at the last trade price on the next poll (GTC limit orders rest until a
+// trade crosses them and fill at their limit; cancels of resting orders are confirmed), risk
+// denials fed back, and a kill switch plus resume from the "console". Returns every sequenced
+// input, as a journal would hold it.
 std::vector<Event> record_session(Fixture& f, std::uint64_t seed, int trades) {
   auto core = Core::create(f.registry, f.config);
   EXPECT_TRUE(core.ok());
@@ -69,7 +72,51 @@ std::vector<Event> record_session(Fixture& f, std::uint64_t seed, int trades) {
     Price last[2];
     TimeNs now = 0;
     std::uint64_t next_trade = 1;
+    std::vector<Event> resting;  // GTC limit orders (kOrderNew), arrival order
+    Event report(const Event& order, ExecType type) const {
+      Event r = make_event(EventType::kExecReport, Source::kSimVenue, order.instrument(), now);
+      r.payload.exec.client_order_id = order.payload.order.client_order_id;
+      r.payload.exec.exec_type = type;
+      r.payload.exec.side = order.payload.order.side;
+      return r;
+    }
+    // A trade crossing a resting limit fills it whole at the limit, as maker.
+    void on_trade(InstrumentId id, Price price) {
+      for (std::size_t i = 0; i < resting.size();) {
+        const OrderPayload& o = resting[i].payload.order;
+        const bool crosses = o.side == Side::kBuy ? price <= o.price : price >= o.price;
+        if (resting[i].instrument() != id || !crosses) {
+          ++i;
+          continue;
+        }
+        Event fill = report(resting[i], ExecType::kFill);
+        fill.payload.exec.trade_id = next_trade++;
+        fill.payload.exec.last_price = o.price;
+        fill.payload.exec.last_qty = o.qty;
+        fill.payload.exec.cum_qty = o.qty;
+        fill.payload.exec.fee = apply_bps(notional(o.price, o.qty), 2);
+        fill.payload.exec.liquidity = Liquidity::kMaker;
+        venue->pending.push_back(fill);
+        resting.erase(resting.begin() + static_cast<std::ptrdiff_t>(i));
+      }
+    }
     void on_output(const Event& e) noexcept override {
+      if (e.type() == EventType::kOrderCancel) {
+        for (std::size_t i = 0; i < resting.size(); ++i) {
+          if (resting[i].payload.order.client_order_id != e.payload.order.client_order_id) continue;
+          venue->pending.push_back(report(resting[i], ExecType::kCanceled));
+          resting.erase(resting.begin() + static_cast<std::ptrdiff_t>(i));
+          break;
+        }
+        return;
+      }
+      if (e.type() == EventType::kOrderNew && e.payload.order.order_type != OrderType::kMarket) {
+        Event ack = report(e, ExecType::kNew);
+        ack.payload.exec.leaves_qty = e.payload.order.qty;
+        venue->pending.push_back(ack);
+        resting.push_back(e);
+        return;
+      }
       if (e.type() == EventType::kOrderDenied) {
         Event d = e;
         d.header.flags = 0;
@@ -118,6 +165,7 @@ std::vector<Event> record_session(Fixture& f, std::uint64_t seed, int trades) {
     market.pending.push_back(tr);
     toy.last[inst] = tr.payload.trade.price;
     toy.now = t;
+    toy.on_trade(inst, tr.payload.trade.price);
     if (i == trades / 3 || i == trades / 2) {
       Event admin = make_event(EventType::kAdmin, Source::kConsole, kNoInstrument, t);
       admin.payload.admin.user_id = 1;
@@ -314,6 +362,62 @@ TEST(PipelineDeterminism, TwoStrategiesAgreeAcrossTopologiesAndSnapshots) {
     for (StrategyId s = 1; s <= 2; ++s)
       EXPECT_EQ((*core)->strategy().strategy_position(s, id), (*core)->router().position(s, id).qty()) << s << " " << id;
   }
+}
+
+// Limit entries with an offset and a TTL (one strategy) beside market entries (the other): the
+// session rests orders, fills some, cancels some on their TTL and others through the kill switch.
+// Every topology, a rerun of the recording (replay) and a restored snapshot agree.
+TEST(PipelineDeterminism, LimitEntriesWithATtlAgreeAcrossTopologiesReplayAndSnapshots) {
+  Fixture f;
+  two_strategies(f);
+  f.config.strategy.strategies[0].execution.order_type = OrderType::kLimit;
+  f.config.strategy.strategies[0].execution.limit_offset_bps = 3;
+  f.config.strategy.strategies[0].execution.order_ttl_ms = 400;
+  f.config.risk.per_strategy[1].max_open_orders = 0;
+  f.config.router.cancel_on_kill_switch = true;
+  const auto input = record_session(f, 5152, 30000);
+  const RunResult reference = run(f, input, PipelineMode::kInline, WaitKind::kBackoff, 1024);
+  std::size_t limits = 0, strategy_cancels = 0, router_cancels = 0, limit_fills = 0;
+  for (const Event& e : reference.outputs) {
+    if (e.type() == EventType::kOrderNew && e.payload.order.order_type == OrderType::kLimit) {
+      ++limits;
+      EXPECT_EQ(e.payload.order.strategy_id, 1u);
+      EXPECT_EQ(e.payload.order.tif, TimeInForce::kGtc);
+      EXPECT_TRUE(f.registry.at(e.instrument()).price_on_tick(e.payload.order.price));
+    }
+    if (e.type() == EventType::kOrderCancel) ++(e.header.source == Source::kStrategy ? strategy_cancels : router_cancels);
+  }
+  for (const Event& e : input)
+    if (e.type() == EventType::kExecReport && e.payload.exec.exec_type == ExecType::kFill &&
+        e.payload.exec.liquidity == Liquidity::kMaker)
+      ++limit_fills;
+  ASSERT_GT(limits, 10u);
+  ASSERT_GT(strategy_cancels, 3u) << "orders outlive their TTL in this session";
+  ASSERT_GT(limit_fills, 3u) << "and others fill";
+  EXPECT_GT(router_cancels, 0u) << "the kill switch cancels what rests then";
+  for (PipelineMode mode : {PipelineMode::kFused, PipelineMode::kThreaded}) {
+    for (std::size_t ring : {std::size_t{8}, std::size_t{4096}}) {
+      const RunResult r = run(f, input, mode, WaitKind::kSpinYield, ring);
+      EXPECT_EQ(r.hash, reference.hash) << to_string(mode) << " ring " << ring;
+      EXPECT_TRUE(same_events(r.outputs, reference.outputs)) << to_string(mode) << " ring " << ring;
+    }
+  }
+  const RunResult again = run(f, input, PipelineMode::kInline, WaitKind::kBackoff, 1024);
+  EXPECT_EQ(again.hash, reference.hash);
+  EXPECT_TRUE(same_events(again.outputs, reference.outputs));
+  auto core = Core::create(f.registry, f.config);
+  ASSERT_TRUE(core.ok());
+  RecordingSink sink;
+  for (std::size_t i = 0; i < input.size() / 2; ++i) (*core)->process(input[i], sink);
+  auto restored = Core::create(f.registry, f.config);
+  ASSERT_TRUE(restored.ok());
+  ASSERT_TRUE((*restored)->restore((*core)->snapshot()).ok());
+  EXPECT_EQ((*restored)->state_hash(), (*core)->state_hash());
+  RecordingSink tail;
+  for (std::size_t i = input.size() / 2; i < input.size(); ++i) (*restored)->process(input[i], tail);
+  EXPECT_EQ((*restored)->state_hash(), reference.hash);
+  std::printf("limit session: %zu limit orders, %zu maker fills, %zu TTL cancels, %zu router cancels\n", limits, limit_fills,
+              strategy_cancels, router_cancels);
 }
 
 TEST(CoreSnapshot, RefusesTruncatedOrForeignSnapshots) {

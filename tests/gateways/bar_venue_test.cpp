@@ -118,6 +118,33 @@ TEST_F(BarVenueTest, BuyLimitFillsAtTheLimitWhenTradedThroughAndAtTheOpenOnAGap)
   EXPECT_EQ(fills_of(r)[0].payload.exec.last_price, px("97"));
 }
 
+TEST_F(BarVenueTest, CancelRemovesAWorkingLimitAndRefusesAnUnknownOrder) {
+  BarVenue v = make();
+  v.submit(order(0x100, Side::kBuy, "1", OrderType::kLimit, "99"));
+  v.submit(order(0x200, Side::kBuy, "1", OrderType::kLimitMaker, "98"));
+  Event cancel = order(0x100, Side::kBuy, "1", OrderType::kLimit, "99");
+  cancel.header.type = EventType::kOrderCancel;
+  cancel.header.event_ns = kT0 + 5 * kMinute;
+  std::vector<Event> r;
+  v.cancel(cancel, r);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].payload.exec.exec_type, ExecType::kCanceled);
+  EXPECT_EQ(r[0].payload.exec.client_order_id, 0x100u);
+  EXPECT_EQ(r[0].payload.exec.side, Side::kBuy);
+  EXPECT_EQ(r[0].header.event_ns, kT0 + 5 * kMinute);
+  EXPECT_EQ(v.working_orders(), 1u);
+  // The cancelled order no longer fills; the limit-maker one rests like a limit.
+  r.clear();
+  v.on_bar(bar(6, "100", "101", "97", "100"), r);
+  ASSERT_EQ(fills_of(r).size(), 1u);
+  EXPECT_EQ(fills_of(r)[0].payload.exec.client_order_id, 0x200u);
+  r.clear();
+  v.cancel(cancel, r);  // gone: refused
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].payload.exec.exec_type, ExecType::kCancelRejected);
+  EXPECT_EQ(r[0].payload.exec.reason, RejectReason::kVenueUnknownOrder);
+}
+
 TEST_F(BarVenueTest, SellLimitFillsAtTheLimitOrAtAGapOpen) {
   BarVenue v = make();
   v.submit(order(0x100, Side::kSell, "1", OrderType::kLimit, "101"));

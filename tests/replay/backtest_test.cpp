@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "gateways/market_data_reader.hpp"
 #include "journal/journal.hpp"
@@ -170,6 +171,79 @@ TEST(Backtest, JournalHoldsEveryInputAndReplaysToTheSameStateOrdersAndFills) {
   EXPECT_EQ(rep->state_hash, r->report.state_hash);
   EXPECT_EQ(rep->outputs_compared, 2u);
   EXPECT_EQ(rep->checkpoints_compared, 1u);
+  fs::remove_all(dir);
+}
+
+// Limit entries ([strategy] order_type = "limit" through --config): the sma_cross signals of the
+// hand-computed file become limit orders at the signal bar's close. The buy at 12 rests from bar 4
+// and fills at its limit (bar 4 opens at 12.5 and trades down to 12); the sell at 9 fills at bar
+// 6's open, 9.5, which is above it.
+TEST(Backtest, LimitEntriesRestAtTheSignalBarsCloseAndFillAtTheLimitOrABetterOpen) {
+  const fs::path dir = temp_dir("limit");
+  BacktestOptions o = sma_options(write_sma_file(dir));
+  o.execution.order_type = OrderType::kLimit;
+  auto r = run_backtest(o);
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_EQ(r->report.num_trades, 1u);
+  const TradeRecord& t = r->report.trades[0];
+  EXPECT_EQ(iso8601_utc(t.entry_time), "2025-05-20T00:04:00Z");
+  EXPECT_DOUBLE_EQ(t.entry_price, 12.0);
+  EXPECT_EQ(iso8601_utc(t.exit_time), "2025-05-20T00:06:00Z");
+  EXPECT_DOUBLE_EQ(t.exit_price, 9.5);
+  EXPECT_NEAR(t.fees, 0.012 + 0.0095, 1e-12);
+  fs::remove_all(dir);
+}
+
+// With a 10 % offset the buy (at 10.8) is never reached; its one-bar TTL cancels it at bar 4 (after
+// the venue had bar 4 to fill it), the cancel and its confirmation are journaled, and the journal
+// replays to the same state.
+TEST(Backtest, ALimitEntryOutlivingItsTtlIsCancelledAndTheJournalReplays) {
+  const fs::path dir = temp_dir("limit_ttl");
+  BacktestOptions o = sma_options(write_sma_file(dir));
+  o.execution.order_type = OrderType::kLimit;
+  o.execution.limit_offset_bps = 1000;
+  o.execution.order_ttl_ms = 60'000;
+  o.journal_dir = (dir / "session").string();
+  auto r = run_backtest(o);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->report.num_trades, 0u);
+  EXPECT_EQ(r->report.orders, 1u);
+  EXPECT_EQ(r->report.fills, 0u);
+  auto reader = journal::JournalReader::open(o.journal_dir);
+  ASSERT_TRUE(reader) << reader.error().message;
+  int canceled = 0, cancel_rejected = 0;
+  Seq bar4 = 0, bars = 0;
+  ASSERT_TRUE((*reader)->for_each_input(1, journal::kLastSeq, [&](const Event& e) {
+    if (e.type() == EventType::kBar && bars++ == 4) bar4 = e.seq();  // bars count from 0, as above
+    if (e.type() == EventType::kExecReport) {
+      canceled += e.payload.exec.exec_type == ExecType::kCanceled ? 1 : 0;
+      cancel_rejected += e.payload.exec.exec_type == ExecType::kCancelRejected ? 1 : 0;
+    }
+    return true;
+  }).ok());
+  EXPECT_EQ(canceled, 1);
+  EXPECT_EQ(cancel_rejected, 0);
+  std::vector<Event> outputs;
+  ASSERT_TRUE((*reader)->for_each_output(1, journal::kLastSeq, [&](const Event& e, std::uint32_t) {
+    outputs.push_back(e);
+    return true;
+  }).ok());
+  ASSERT_EQ(outputs.size(), 2u);
+  EXPECT_EQ(outputs[0].type(), EventType::kOrderNew);
+  EXPECT_EQ(outputs[0].payload.order.order_type, OrderType::kLimit);
+  EXPECT_EQ(outputs[0].payload.order.price, Price::from_raw(10'80000000)) << "12 × 0.9";
+  EXPECT_EQ(outputs[1].type(), EventType::kOrderCancel);
+  EXPECT_EQ(outputs[1].seq(), bar4) << "cancelled by bar 4, one bar after it was placed";
+  EXPECT_EQ(outputs[1].payload.order.client_order_id, outputs[0].payload.order.client_order_id);
+  auto setup = backtest_setup_from_meta((*reader)->meta());
+  ASSERT_TRUE(setup) << setup.error().message;
+  EXPECT_EQ(setup->core.strategy.execution, o.execution) << "the journal's meta carries the execution style";
+  auto core = Core::create(*setup->registry, setup->core);
+  ASSERT_TRUE(core) << core.error().message;
+  auto rep = replay_into(**reader, **core, ReplayOptions{journal::kLastSeq, true});
+  ASSERT_TRUE(rep) << rep.error().message;
+  EXPECT_FALSE(rep->divergent_seq.has_value()) << rep->divergence;
+  EXPECT_EQ(rep->state_hash, r->report.state_hash);
   fs::remove_all(dir);
 }
 
