@@ -195,7 +195,7 @@ StrategyStage::StrategyStage(const InstrumentRegistry& registry, const StrategyS
       enabled_(config.enabled),
       checkpoint_every_(config.checkpoint_every),
       by_instrument_(registry.size()),
-      max_trade_id_(registry.size(), 0) {
+      trade_ids_(registry.size()) {
   if (config.book_levels_per_side > 0) {
     books_.reserve(registry.size());
     for (std::size_t i = 0; i < registry.size(); ++i)
@@ -340,12 +340,8 @@ void StrategyStage::on_exec(const Event& e) noexcept {
   const ExecReportPayload& x = e.payload.exec;
   if (e.instrument() >= by_instrument_.size()) return;
   const bool fill = x.exec_type == ExecType::kPartialFill || x.exec_type == ExecType::kFill;
-  // A fill at or below the highest venue trade id seen for the instrument is a duplicate (as in
-  // the router).
-  if (fill && x.trade_id != 0) {
-    if (x.trade_id <= max_trade_id_[e.instrument()]) return;
-    max_trade_id_[e.instrument()] = x.trade_id;
-  }
+  // A duplicate fill (by venue trade id, as in risk and the router) moves nothing.
+  if (fill && !trade_ids_.fresh(e.instrument(), x.trade_id)) return;
   // The report belongs to the strategy its client order id names (engine/types.hpp): its own
   // orders, exits the venue holds for it (take profit, stop loss) and the router's flatten orders
   // for its book all move its position. Fills of no strategy (the system book) move none.
@@ -454,8 +450,7 @@ void StrategyStage::archive(StateArchive& a) noexcept {
       a.boolean(s.cancel_sent);
     }
   }
-  a.expect_count(max_trade_id_.size());
-  for (std::uint64_t& t : max_trade_id_) a.u64(t);
+  trade_ids_.archive(a);
   a.expect_count(books_.size());
   for (L2Book& b : books_) b.archive(a);
 }

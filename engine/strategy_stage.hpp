@@ -44,6 +44,7 @@
 #include "engine/macd_strategy.hpp"
 #include "engine/result.hpp"
 #include "engine/strategy.hpp"
+#include "engine/trade_id_filter.hpp"
 
 namespace sequent {
 
@@ -227,7 +228,7 @@ class StrategyStage {
   std::vector<Instance> instances_;        // by strategy id - 1
   std::vector<Slot> slots_;                // strategy-major
   std::vector<InstrumentSlots> by_instrument_;  // by instrument id
-  std::vector<std::uint64_t> max_trade_id_;     // by instrument: fills at or below are duplicates (as in the router)
+  TradeIdFilter trade_ids_;                     // fills already applied (as in risk and the router)
   std::vector<L2Book> books_;    // by instrument id (empty when book_levels_per_side is 0)
   SignalBuffer signals_;
   Seq last_seq_ = 0;
