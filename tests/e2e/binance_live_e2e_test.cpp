@@ -622,6 +622,73 @@ TEST(BinanceLiveE2e, AnOrderTtlCancelsTheEnginesOwnStaleOrderAtTheVenue) {
   std::filesystem::remove_all(dir);
 }
 
+// The WS API goes down (user-data connection cut, reconnections refused) while a limit entry
+// rests; the venue fills it during the outage, so its executionReport never reaches the engine.
+// When the WS API is back, the gateway reconciles: the missed fill enters the journal inside a
+// reconciliation window and the engine's position is the venue's. Then the operator's kill switch
+// cancels whatever rests at the venue.
+TEST(BinanceLiveE2e, AFillMissedWhileTheWsApiWasDownComesBackThroughReconciliation) {
+  Venue venue;
+  ASSERT_GT(venue.port, 0) << venue.proc.line;
+  const std::string dir = temp_path("binance_gap_journal");
+  std::filesystem::remove_all(dir);
+  const ConsoleUser manager = console_user("manager");
+  ASSERT_FALSE(manager.token.empty());
+  const std::string strategy =
+      "[strategy]\nname = \"macd\"\nbar_interval_ms = 20\nfast = 3\nslow = 6\nsignal = 3\norder_type = \"limit\"\n"
+      "limit_offset_bps = 300\n\n[strategy.qty]\nBTCUSDT = \"0.001\"\n\n" + manager.table + "\n";
+  LiveProcess live("binance_gap", live_args(write_config("binance_gap", venue.port, "live", "", strategy), dir));
+  const std::string url = console_url(live);
+  ASSERT_FALSE(url.empty()) << live.err();
+  VenueState s;
+  ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) { return open_orders(v) >= 1; }, &s))
+      << "no resting entry\n" << s.body << "\n" << live.err();
+
+  // The outage: the engine's WS API connection is cut and its reconnections are refused.
+  ASSERT_EQ(test::http_request(venue.port, test::http::verb::post, "/sim/faults", "disconnect_user_stream,refuse_ws_api").status, 200u);
+  ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) { return v.applied("refuse_ws_api") >= 1; }, &s))
+      << "the engine did not try to reconnect\n" << s.body;
+  double resting_bid = 0;
+  for (const VenueOrder& o : venue_orders(s))
+    if (o.status == "NEW" && o.side == "BUY") resting_bid = std::max(resting_bid, o.price);
+  ASSERT_GT(resting_bid, 0) << s.body;
+  const std::size_t fills_before = s.fills();
+  char trade[128];
+  std::snprintf(trade, sizeof(trade), "symbol=BTCUSDT&price=%.2f&qty=0.01", resting_bid);
+  ASSERT_EQ(test::http_request(venue.port, test::http::verb::post, "/sim/trade", trade).status, 200u);
+  ASSERT_TRUE(wait_for_venue(venue.port, [&](const VenueState& v) { return v.fills() > fills_before; }, &s)) << s.body;
+
+  // The WS API is back: the gateway resubscribes and reconciles.
+  ASSERT_EQ(test::http_request(venue.port, test::http::verb::post, "/sim/faults", "refuse_ws_api=false").status, 200u);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (live.err().find("reconciled with the venue after its report stream came back") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval, not a synchronisation
+  ASSERT_NE(live.err().find("reconciled with the venue after its report stream came back"), std::string::npos) << live.err();
+
+  // The kill switch cancels what rests at the venue (entries placed after the reconciliation too).
+  const CommandResult k = console(url, manager, "kill_switch");
+  ASSERT_EQ(k.exit_code, 0) << k.out << k.err;
+  ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) { return open_orders(v) == 0; }, &s))
+      << "orders still open after the kill switch\n" << s.body << "\n" << live.err();
+
+  expect_session_survived(live, dir, venue);
+  // The missed fill came in as a reconciliation input.
+  const CommandResult exported = run_sequent("journal export " + dir + " --format jsonl");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  bool reconciled_fill = false;
+  std::istringstream lines(exported.out);
+  std::string line;
+  while (std::getline(lines, line))
+    reconciled_fill = reconciled_fill || (line.find("\"type\":\"exec_report\"") != std::string::npos &&
+                                          line.find("\"source\":\"reconcile\"") != std::string::npos &&
+                                          line.find("\"exec_type\":\"fill\"") != std::string::npos);
+  EXPECT_TRUE(reconciled_fill) << exported.out;
+  EXPECT_GE(occurrences(exported.out, "\"type\":\"reconcile\""), 2u);
+  EXPECT_GT(replayed_position(dir), 0.0) << "the entry filled during the outage is the engine's position";
+  std::filesystem::remove_all(dir);
+}
+
 TEST(BinanceLiveE2e, ABannedKeyCannotStartASession) {
   Venue venue({"--faults", "ban_418=true"});
   ASSERT_GT(venue.port, 0) << venue.proc.line;
