@@ -273,6 +273,40 @@ console::Role console_role(Role r) {
   return console::Role::kViewer;
 }
 
+// The venue gateway's health for /metrics: connections, failures, rate limits and its
+// socket-to-sequencer latency (single-writer atomics, read cold on the console thread).
+void append_gateway_metrics(std::string& out, const binance_net::BinanceGateway& gw) {
+  const binance_net::GatewayCounters& c = gw.counters();
+  auto count = [&](const char* name, const char* help, const std::atomic<std::uint64_t>& v) {
+    append_metric(out, name, "counter", help, static_cast<double>(v.load(std::memory_order_relaxed)));
+  };
+  auto gauge = [&](const char* name, const char* help, double v) { append_metric(out, name, "gauge", help, v); };
+  gauge("sequent_venue_market_connected", "1 while the venue's market-data stream is open.", gw.market_connected() ? 1 : 0);
+  gauge("sequent_venue_user_stream_ready", "1 while the venue's user-data (execution report) stream is subscribed.",
+        gw.user_stream_ready() ? 1 : 0);
+  gauge("sequent_venue_books_synced", "1 while every instrument's order book is in sync with the venue.", gw.books_synced() ? 1 : 0);
+  gauge("sequent_venue_banned", "1 after the venue answered HTTP 418: nothing more is sent.", gw.banned() ? 1 : 0);
+  gauge("sequent_venue_consecutive_errors", "Venue errors and unknown outcomes since the last success.",
+        static_cast<double>(gw.consecutive_errors()));
+  gauge("sequent_venue_used_weight_1m", "Request weight used in the venue's current minute (last seen).",
+        static_cast<double>(c.used_weight_1m.load(std::memory_order_relaxed)));
+  count("sequent_venue_messages_total", "WebSocket messages received from the venue.", c.messages);
+  count("sequent_venue_parse_errors_total", "Venue messages that failed to parse (quarantined).", c.parse_errors);
+  count("sequent_venue_reconnects_total", "Venue connections re-opened after a loss.", c.reconnects);
+  count("sequent_venue_resyncs_total", "Order book resyncs (gap or crossed book).", c.resyncs);
+  count("sequent_venue_orders_sent_total", "Orders sent to the venue.", c.orders_sent);
+  count("sequent_venue_orders_refused_total", "Orders refused by the gateway before leaving (not connected, rate limited, banned).",
+        c.orders_refused);
+  count("sequent_venue_rejects_total", "Orders and cancels the venue rejected.", c.venue_rejects);
+  count("sequent_venue_unknown_outcomes_total", "Requests without a decisive answer (timeout, 5xx, connection lost).",
+        c.unknown_outcomes);
+  count("sequent_venue_http_429_total", "Rate-limit answers (429) from the venue.", c.http_429);
+  count("sequent_venue_reconciliations_total", "Reconciliations fed in after the user-data stream came back.", c.reconciliations);
+  count("sequent_venue_reconcile_failures_total", "Reconciliation fetches that failed (retried).", c.reconcile_failures);
+  append_histogram(out, "sequent_venue_socket_to_ring_seconds", "From a venue message's socket read to its last event in the ring.",
+                   "", gw.latency().snapshot(), true);
+}
+
 bool is_market_data(EventType t) {
   return t == EventType::kTrade || t == EventType::kQuote || t == EventType::kBar;
 }
@@ -721,6 +755,7 @@ int run_live(const LiveOptions& options) {
                     static_cast<double>(publisher->dropped()));
       append_metric(out, "sequent_pipeline_backpressure_waits_total", "counter", "Times a stage waited for room in the next ring.",
                     static_cast<double>(pipeline.backpressure_waits()));
+      if (gateway) append_gateway_metrics(out, *gateway);
       append_histogram(out, "sequent_tick_to_order_seconds",
                        "From the sequencer stamping a market event to the order leaving the router.", "", t2o.snapshot(), true);
       append_histogram(out, "sequent_stage_latency_seconds", "From the sequencer's stamp to a stage having handled the input.",

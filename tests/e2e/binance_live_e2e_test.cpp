@@ -665,6 +665,12 @@ TEST(BinanceLiveE2e, AFillMissedWhileTheWsApiWasDownComesBackThroughReconciliati
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // poll interval, not a synchronisation
   ASSERT_NE(live.err().find("reconciled with the venue after its report stream came back"), std::string::npos) << live.err();
+  // Operators see it on /metrics: one reconciliation, the user-data stream subscribed again.
+  const std::uint16_t console_port = static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1)));
+  const std::string metrics = test::http_request(console_port, test::http::verb::get, "/metrics").body;
+  EXPECT_NE(metrics.find("\nsequent_venue_reconciliations_total 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nsequent_venue_user_stream_ready 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nsequent_venue_reconcile_failures_total 0\n"), std::string::npos) << metrics;
 
   // The kill switch cancels what rests at the venue (entries placed after the reconciliation too).
   const CommandResult k = console(url, manager, "kill_switch");
