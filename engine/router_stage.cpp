@@ -96,9 +96,11 @@ void RouterStage::handle(const Event& e, OutputSink& sink) noexcept {
     case EventType::kAdmin: {
       const AdminCommand c = e.payload.admin.command;
       const bool kill = c == AdminCommand::kKillSwitch;
+      // An operator's cancel_all / flatten may be scoped to one strategy (console `strategy`).
+      const StrategyId scope = kill ? StrategyId{0} : e.payload.admin.strategy_id;
       if (c == AdminCommand::kCancelAll || c == AdminCommand::kFlatten || (kill && (cancel_on_kill_switch_ || flatten_on_kill_switch_)))
-        cancel_all(e, sink);
-      if (c == AdminCommand::kFlatten || (kill && flatten_on_kill_switch_)) flatten(e, sink);
+        cancel_all(e, sink, scope);
+      if (c == AdminCommand::kFlatten || (kill && flatten_on_kill_switch_)) flatten(e, sink, scope);
       if (c == AdminCommand::kStrategyHalt && e.payload.admin.strategy_id != 0 && cancel_on_kill_switch_)
         cancel_all(e, sink, e.payload.admin.strategy_id);
       return;
@@ -200,7 +202,7 @@ void RouterStage::cancel_all(const Event& origin, OutputSink& sink, StrategyId s
   }
 }
 
-void RouterStage::flatten(const Event& origin, OutputSink& sink) noexcept {
+void RouterStage::flatten(const Event& origin, OutputSink& sink, StrategyId strategy) noexcept {
   const InstrumentId only = origin.instrument();
   unsigned numbered[kStrategyBooks] = {};  // orders per book so far (4 bits of the id each)
   for (std::size_t i = 0; i < positions_.size(); ++i) {
@@ -208,6 +210,7 @@ void RouterStage::flatten(const Event& origin, OutputSink& sink) noexcept {
     // Strategies in id order, the system book last; each closes its own position.
     for (std::size_t k = 1; k <= kStrategyBooks; ++k) {
       const auto book = static_cast<StrategyId>(k % kStrategyBooks);
+      if (strategy != 0 && book != strategy) continue;
       const std::int64_t q = books_.at(book, static_cast<InstrumentId>(i)).qty().raw();
       if (q == 0 || numbered[book] >= 16) continue;
       // The router's own order (risk has already allowed reduce-only orders while halted): a

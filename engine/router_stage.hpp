@@ -10,7 +10,9 @@
 //
 // Admin cancel_all (and the kill switch, unless configured otherwise) sends a cancel for every
 // working order, in client order id order so the output is the same whatever the table's layout.
-// A strategy_halt input (one strategy's breaker) cancels that strategy's working orders only.
+// A strategy_halt input (one strategy's breaker) cancels that strategy's working orders only, as
+// does an operator's cancel_all (and flatten closes only that book) scoped to one strategy
+// (AdminPayload::strategy_id != 0).
 //
 // Positions are kept per instrument and per (strategy, instrument) book: a fill goes to the
 // strategy_id of the order it fills (its record in the order table), or — for an order the table
@@ -110,7 +112,8 @@ class RouterStage {
   // strategy != 0: only that strategy's orders.
   void cancel_all(const Event& origin, OutputSink& sink, StrategyId strategy = 0) noexcept;
   // Market orders closing every open position (admin flatten; kill switch when configured).
-  void flatten(const Event& origin, OutputSink& sink) noexcept;
+  // strategy != 0: only that strategy's book.
+  void flatten(const Event& origin, OutputSink& sink, StrategyId strategy = 0) noexcept;
   void bump(std::atomic<std::uint64_t>& c) noexcept { c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   void publish_pnl() noexcept;
 

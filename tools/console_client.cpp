@@ -131,13 +131,13 @@ const std::vector<OpSpec>& op_specs() {
       {"snapshot", {"channel"}, 1},
       {"users", {}, 0},
       {"kill_switch", {"reason"}, 0},
-      {"resume", {}, 0},
-      {"cancel_all", {"symbol"}, 0},
-      {"flatten", {"symbol"}, 0},
+      {"resume", {"strategy"}, 0},
+      {"cancel_all", {"symbol", "strategy"}, 0},
+      {"flatten", {"symbol", "strategy"}, 0},
       {"set_risk_limit", {"limit", "value", "symbol"}, 0},
-      {"strategy_start", {"symbol"}, 0},
-      {"strategy_stop", {"symbol"}, 0},
-      {"set_strategy_param", {"param", "value", "symbol"}, 0},
+      {"strategy_start", {"symbol", "strategy"}, 0},
+      {"strategy_stop", {"symbol", "strategy"}, 0},
+      {"set_strategy_param", {"param", "value", "symbol", "strategy"}, 0},
   };
   return kOps;
 }

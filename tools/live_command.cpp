@@ -697,6 +697,8 @@ int run_live(const LiveOptions& options) {
     ccfg.cpu = cfg.console_cpu;
     for (const UserConfig& u : cfg.users) ccfg.users.push_back(console::ConsoleUser{u.name, console_role(u.role), u.token_sha256});
     for (const Instrument& ins : cfg.registry->all()) ccfg.symbols.push_back(ins.symbol);
+    for (std::size_t k = 1; k <= (*core)->strategy().strategy_count(); ++k)
+      ccfg.strategies.push_back((*core)->strategy().strategy_name(static_cast<StrategyId>(k)));
     ccfg.mode = cfg.mode == OperatingMode::kAdvisory ? "advisory" : (cfg.mode == OperatingMode::kLive ? "live" : "paper");
     ccfg.risk = cfg.core.risk;
     console::ConsoleHooks hooks;

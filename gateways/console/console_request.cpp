@@ -145,6 +145,16 @@ std::optional<ConsoleError> read_symbol(const simdjson::dom::object& obj, Consol
   return std::nullopt;
 }
 
+std::optional<ConsoleError> read_strategy(const simdjson::dom::object& obj, ConsoleRequest& req) {
+  StringField f = string_field(obj, "strategy", kMaxStrategyChars);
+  if (f.error) return f.error;
+  if (f.present) {
+    if (f.value.empty()) return error(ConsoleErrorCode::kBadRequest, "strategy: empty");
+    req.strategy = std::string(f.value);
+  }
+  return std::nullopt;
+}
+
 std::optional<ConsoleError> read_fields(const simdjson::dom::object& obj, ConsoleOp op, ConsoleRequest& req) {
   switch (op) {
     case ConsoleOp::kAuth: {
@@ -156,8 +166,8 @@ std::optional<ConsoleError> read_fields(const simdjson::dom::object& obj, Consol
     }
     case ConsoleOp::kPing:
     case ConsoleOp::kWhoami:
-    case ConsoleOp::kUsers:
-    case ConsoleOp::kResume: return std::nullopt;
+    case ConsoleOp::kUsers: return std::nullopt;
+    case ConsoleOp::kResume: return read_strategy(obj, req);
     case ConsoleOp::kSubscribe:
     case ConsoleOp::kUnsubscribe: return read_channels(obj, req);
     case ConsoleOp::kSnapshot: {
@@ -178,7 +188,9 @@ std::optional<ConsoleError> read_fields(const simdjson::dom::object& obj, Consol
     case ConsoleOp::kCancelAll:
     case ConsoleOp::kFlatten:
     case ConsoleOp::kStrategyStart:
-    case ConsoleOp::kStrategyStop: return read_symbol(obj, req);
+    case ConsoleOp::kStrategyStop:
+      if (auto e = read_symbol(obj, req)) return e;
+      return read_strategy(obj, req);
     case ConsoleOp::kSetRiskLimit: {
       StringField limit = string_field(obj, "limit", 64);
       if (limit.error) return limit.error;
@@ -212,6 +224,7 @@ std::optional<ConsoleError> read_fields(const simdjson::dom::object& obj, Consol
       if (!id) return error(ConsoleErrorCode::kUnknownParam, "param: unknown parameter " + quoted(param.value));
       req.param = *id;
       if (auto e = read_symbol(obj, req)) return e;
+      if (auto e = read_strategy(obj, req)) return e;
       StringField value = string_field(obj, "value", 64);
       if (value.error) return value.error;
       if (!value.present) return error(ConsoleErrorCode::kBadRequest, "value: missing (a string)");
@@ -265,6 +278,7 @@ std::string_view to_string(ConsoleErrorCode c) noexcept {
     case ConsoleErrorCode::kUnknownParam: return "unknown_param";
     case ConsoleErrorCode::kBadValue: return "bad_value";
     case ConsoleErrorCode::kEngineUnavailable: return "engine_unavailable";
+    case ConsoleErrorCode::kUnknownStrategy: return "unknown_strategy";
   }
   return "unknown";
 }

@@ -62,6 +62,7 @@ enum class ConsoleErrorCode : std::uint8_t {
   kUnknownParam,
   kBadValue,
   kEngineUnavailable,
+  kUnknownStrategy,
 };
 
 enum class AlertSeverity : std::uint8_t { kInfo, kWarning, kCritical };
@@ -90,6 +91,7 @@ bool is_instrument_limit(RiskLimitId id) noexcept;
 inline constexpr std::size_t kMaxIdChars = 64;
 inline constexpr std::size_t kMaxReasonChars = 200;
 inline constexpr std::size_t kMaxSymbolChars = 64;
+inline constexpr std::size_t kMaxStrategyChars = 32;  // as [[strategies]] names
 inline constexpr std::size_t kMaxTokenChars = 512;
 
 struct ConsoleRequest {
@@ -100,6 +102,9 @@ struct ConsoleRequest {
   ConsoleChannel channel = ConsoleChannel::kStatus;  // snapshot
   std::string reason;             // kill_switch, at most kMaxReasonChars
   std::optional<std::string> symbol;  // cancel_all, flatten, set_risk_limit, strategy_*, set_strategy_param
+  // resume, cancel_all, flatten, strategy_*, set_strategy_param: one strategy by its configured
+  // name ([[strategies]] name); absent = every strategy.
+  std::optional<std::string> strategy;
   RiskLimitId limit = RiskLimitId::kNone;
   StrategyParamId param = StrategyParamId::kNone;
   std::int64_t arg_value = 0;     // the value parsed for the limit/param: fixed-point raw or integer

@@ -809,8 +809,23 @@ void ConsoleServer::Impl::do_command(ClientBase& c, const ConsoleRequest& r) {
     }
     instrument = *id;
   }
+  StrategyId strategy = 0;  // every strategy
+  if (r.strategy) {
+    const auto& names = config_.strategies;
+    const auto it = std::find(names.begin(), names.end(), *r.strategy);
+    if (it == names.end()) {
+      std::string message = "strategy: unknown strategy ";
+      append_json_string(message, *r.strategy);
+      message += " (running:";
+      for (const std::string& n : names) message += " " + n;
+      message += ")";
+      return c.send(error_reply(r.id_json, ConsoleErrorCode::kUnknownStrategy, message));
+    }
+    strategy = static_cast<StrategyId>(it - names.begin() + 1);
+  }
   Event e = make_event(EventType::kAdmin, Source::kConsole, instrument, wall_now_ns());
   AdminPayload& a = e.payload.admin;
+  a.strategy_id = strategy;
   a.user_id = static_cast<UserId>(*c.user + 1);
   a.command = admin_command_of(op);
   a.arg_code = op == ConsoleOp::kSetRiskLimit        ? static_cast<std::uint8_t>(r.limit)

@@ -43,6 +43,7 @@ struct ConsoleServerConfig {
   std::size_t max_backlog = 4096;         // queued messages per client before "slow consumer"
   std::vector<ConsoleUser> users;         // user_id in admin events = 1 + index here
   std::vector<std::string> symbols;       // by InstrumentId
+  std::vector<std::string> strategies;    // names by StrategyId - 1 (a request's `strategy` scope)
   std::string mode = "paper";             // shown on the status channel
   RiskConfig risk;                        // the limits at start (risk channel)
   std::chrono::milliseconds command_timeout{5000};

@@ -438,6 +438,46 @@ TEST(StrategyBooks, AStrategyHaltCancelsOnlyThatStrategysOrders) {
   }
 }
 
+// The console's `strategy` scope: an operator's cancel_all and flatten act on that strategy's
+// orders and book only; the kill switch is never scoped.
+TEST(StrategyBooks, AnOperatorsCancelAllAndFlattenCanBeScopedToOneStrategy) {
+  Fx f;
+  RouterStage router(f.registry, RouterConfig{});
+  Recorder out;
+  const Event a = as_order(f.intent(1, 0, Side::kBuy, "0.3", "10000"));
+  const Event b = as_order(f.intent(2, 0, Side::kBuy, "0.2", "10000"));
+  router.on_event(a, out);
+  router.on_event(b, out);
+  router.on_event(f.fill(a, "10000", 1), out);
+  router.on_event(f.fill(b, "10000", 2), out);
+  router.on_event(as_order(f.intent(1, 0, Side::kBuy, "0.1", "9000")), out);
+  router.on_event(as_order(f.intent(2, 0, Side::kBuy, "0.1", "9000")), out);
+  router.on_event(as_order(f.intent(2, 1, Side::kBuy, "0.1", "900")), out);
+  out.outputs.clear();
+  router.on_event(f.admin(AdminCommand::kCancelAll, 2), out);
+  ASSERT_EQ(out.outputs.size(), 2u);
+  for (const Event& o : out.outputs) {
+    EXPECT_EQ(o.type(), EventType::kOrderCancel);
+    EXPECT_EQ(o.payload.order.strategy_id, 2u);
+  }
+  out.outputs.clear();
+  router.on_event(f.admin(AdminCommand::kFlatten, 1), out);
+  ASSERT_EQ(out.outputs.size(), 2u) << "strategy 1's cancel, then its one closing order";
+  EXPECT_EQ(out.outputs[0].type(), EventType::kOrderCancel);
+  EXPECT_EQ(out.outputs[0].payload.order.strategy_id, 1u);
+  EXPECT_EQ(out.outputs[1].type(), EventType::kOrderNew);
+  EXPECT_EQ(out.outputs[1].payload.order.strategy_id, 1u);
+  EXPECT_EQ(out.outputs[1].payload.order.side, Side::kSell);
+  EXPECT_EQ(out.outputs[1].payload.order.qty, q("0.3"));
+  out.outputs.clear();
+  // A kill switch is never scoped: with strategy 2 named, it still cancels strategy 1's working
+  // closing order (the only order without a cancel on its way).
+  router.on_event(f.admin(AdminCommand::kKillSwitch, 2), out);
+  ASSERT_EQ(out.outputs.size(), 1u);
+  EXPECT_EQ(out.outputs[0].type(), EventType::kOrderCancel);
+  EXPECT_EQ(out.outputs[0].payload.order.strategy_id, 1u);
+}
+
 // --- property: two strategies, random orders, fills, cancels -------------------------------------
 
 // Over seeded random sequences: per-strategy positions (risk and router) sum to the instrument's,

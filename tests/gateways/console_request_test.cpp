@@ -79,6 +79,16 @@ TEST(ConsoleRequest, FieldsAreRead) {
   p = parse(R"({"op":"cancel_all","id":1})");
   ASSERT_TRUE(p.ok());
   EXPECT_FALSE(p.request.symbol.has_value());
+  EXPECT_FALSE(p.request.strategy.has_value());
+  for (const char* op : {"resume", "cancel_all", "flatten", "strategy_start", "strategy_stop"}) {
+    p = parse(std::string(R"({"op":")") + op + R"(","id":1,"strategy":"trend"})");
+    ASSERT_TRUE(p.ok()) << op;
+    ASSERT_TRUE(p.request.strategy.has_value()) << op;
+    EXPECT_EQ(*p.request.strategy, "trend");
+  }
+  p = parse(R"({"op":"set_strategy_param","id":1,"param":"order_qty","value":"0.1","strategy":"trend"})");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p.request.strategy.value_or(""), "trend");
 
   // Unknown fields are ignored (clients may send more than this server knows).
   p = parse(R"({"op":"ping","id":1,"extra":{"nested":[1,2,3]}})");
@@ -140,6 +150,9 @@ TEST(ConsoleRequest, BadRequestNamesTheField) {
   expect_error(R"({"op":"kill_switch","id":1,"reason":")" + std::string(201, 'r') + R"("})",
                ConsoleErrorCode::kBadRequest, "reason");
   expect_error(R"({"op":"cancel_all","id":1,"symbol":3})", ConsoleErrorCode::kBadRequest, "symbol");
+  expect_error(R"({"op":"cancel_all","id":1,"strategy":""})", ConsoleErrorCode::kBadRequest, "strategy");
+  expect_error(R"({"op":"resume","id":1,"strategy":")" + std::string(33, 's') + R"("})", ConsoleErrorCode::kBadRequest,
+               "strategy");
   expect_error(R"({"op":"set_risk_limit","id":1,"value":"1"})", ConsoleErrorCode::kBadRequest, "limit");
   expect_error(R"({"op":"set_risk_limit","id":1,"limit":"max_order_qty"})", ConsoleErrorCode::kBadRequest, "value");
   expect_error(R"({"op":"set_risk_limit","id":1,"limit":"max_order_qty","value":1})", ConsoleErrorCode::kBadRequest,
@@ -199,6 +212,7 @@ TEST(ConsoleRequest, ErrorCodesHaveStableNames) {
   EXPECT_EQ(to_string(ConsoleErrorCode::kUnknownParam), "unknown_param");
   EXPECT_EQ(to_string(ConsoleErrorCode::kBadValue), "bad_value");
   EXPECT_EQ(to_string(ConsoleErrorCode::kEngineUnavailable), "engine_unavailable");
+  EXPECT_EQ(to_string(ConsoleErrorCode::kUnknownStrategy), "unknown_strategy");
 }
 
 TEST(ConsoleRequest, JsonStringsAreEscaped) {

@@ -40,6 +40,7 @@ class ConsoleServerTest : public ::testing::Test {
                {"tom", Role::kTrader, sha256_hex(kTomToken)},
                {"ada", Role::kAdmin, sha256_hex(kAdaToken)}};
     c.symbols = {"BTCUSDT", "ETHUSDT"};
+    c.strategies = {"trend", "maker"};
     c.mode = "paper";
     return c;
   }
@@ -405,7 +406,24 @@ TEST_F(ConsoleServerTest, CommandBecomesAnEventAndIsAnsweredWithItsSeq) {
   EXPECT_EQ(e->instrument(), 0);
   EXPECT_EQ(e->payload.admin.command, AdminCommand::kCancelAll);
 
-  auto r = c->request(R"({"op":"flatten","id":14,"symbol":"DOGEUSDT"})");
+  EXPECT_EQ(e->payload.admin.strategy_id, 0u) << "no strategy named: every strategy";
+
+  // A strategy scope by the configured name becomes its id (1-based, configuration order).
+  ASSERT_TRUE(c->send(R"({"op":"cancel_all","id":18,"strategy":"maker"})"));
+  e = next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->payload.admin.command, AdminCommand::kCancelAll);
+  EXPECT_EQ(e->payload.admin.strategy_id, 2u);
+  ASSERT_TRUE(c->send(R"({"op":"resume","id":19,"strategy":"trend"})"));
+  e = next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->payload.admin.command, AdminCommand::kResume);
+  EXPECT_EQ(e->payload.admin.strategy_id, 1u);
+
+  auto r = c->request(R"({"op":"strategy_stop","id":20,"strategy":"scalper"})");
+  EXPECT_TRUE(contains(r, R"("code":"unknown_strategy")")) << *r;
+  EXPECT_TRUE(contains(r, "trend maker")) << "the message lists the running strategies: " << *r;
+  r = c->request(R"({"op":"flatten","id":14,"symbol":"DOGEUSDT"})");
   EXPECT_TRUE(contains(r, R"("code":"unknown_symbol")")) << *r;
   r = c->request(R"({"op":"set_risk_limit","id":15,"limit":"daily_loss_limit","value":"5","symbol":"BTCUSDT"})");
   EXPECT_TRUE(contains(r, R"("code":"bad_request")")) << *r;
