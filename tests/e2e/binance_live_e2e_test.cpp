@@ -549,15 +549,34 @@ TEST(BinanceLiveE2e, LimitEntriesRestAtTheVenueAndCancelAllCancelsThemThere) {
   }
   EXPECT_TRUE(limit) << s.body;
   EXPECT_TRUE(maker) << s.body;
-  // A print at the higher bid fills that order (only: the other is lower) as a maker fill.
+  // The operator: strategies off (no new entries), then cancel_all for one strategy (the
+  // limit-maker one): its entries are cancelled at the venue, the other's still rest. Then a
+  // print fills the other's entry, and a plain cancel_all cancels whatever is left.
+  CommandResult c = console(url, trader, "strategy_stop");
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  c = console(url, trader, "cancel_all strategy=nobody");
+  EXPECT_NE(c.exit_code, 0);
+  EXPECT_NE((c.out + c.err).find("unknown_strategy"), std::string::npos) << c.out << c.err;
+  c = console(url, trader, "cancel_all strategy=sma_maker");
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) {
+    std::size_t maker_open = 0;
+    for (const VenueOrder& o : venue_orders(v)) maker_open += o.type == "LIMIT_MAKER" && o.status == "NEW" ? 1 : 0;
+    return maker_open == 0;
+  }, &s)) << "limit-maker entries still open after cancel_all strategy=sma_maker\n" << s.body;
+  std::size_t limit_open = 0;
+  for (const VenueOrder& o : venue_orders(s)) limit_open += o.type == "LIMIT" && o.status == "NEW" ? 1 : 0;
+  EXPECT_GE(limit_open, 1u) << "the other strategy's entry is untouched\n" << s.body;
+  // A print at the LIMIT entry's price (the higher bid: 300 bps below the market, the maker's
+  // 400) fills it as a maker fill.
+  highest_bid = 0;
+  for (const VenueOrder& o : venue_orders(s))
+    if (o.type == "LIMIT" && o.status == "NEW") highest_bid = std::max(highest_bid, o.price);
   char trade[128];
   std::snprintf(trade, sizeof(trade), "symbol=BTCUSDT&price=%.2f&qty=0.01", highest_bid);
   const auto t = test::http_request(venue.port, test::http::verb::post, "/sim/trade", trade);
   ASSERT_EQ(t.status, 200u) << t.body;
   ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) { return v.fills() >= 1; }, &s)) << s.body;
-  // The operator: strategies off (no new entries), then cancel_all.
-  CommandResult c = console(url, trader, "strategy_stop");
-  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
   c = console(url, trader, "cancel_all");
   ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
   EXPECT_NE(c.out.find("\"seq\""), std::string::npos) << c.out;
