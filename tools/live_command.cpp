@@ -741,6 +741,13 @@ int run_live(const LiveOptions& options) {
       append_metric(out, "sequent_net_pnl", "gauge", "Total net P&L in the quote currency.",
                     static_cast<double>(c.net_pnl_raw.load(std::memory_order_relaxed)) / static_cast<double>(kFixedScale));
       append_metric(out, "sequent_halted", "gauge", "1 while the kill switch or a breaker is on.", publisher->halted() ? 1 : 0);
+      append_metric(out, "sequent_strategy_intents_total", "counter", "Order intents the strategies emitted.",
+                    static_cast<double>((*core)->strategy().intents()));
+      append_metric(out, "sequent_strategy_ttl_cancels_total", "counter", "Cancels strategies sent for their own limit entries past order_ttl_ms.",
+                    static_cast<double>((*core)->strategy().ttl_cancels()));
+      append_metric(out, "sequent_strategy_limit_signals_dropped_total", "counter",
+                    "Limit-entry signals dropped: no reference price yet, or a price that rounds to zero.",
+                    static_cast<double>((*core)->strategy().limit_signals_dropped()));
       if (journal) {
         const Seq durable = journal->durable_seq();
         append_metric(out, "sequent_journal_durable_seq", "gauge", "Highest seq durable in the journal.", static_cast<double>(durable));

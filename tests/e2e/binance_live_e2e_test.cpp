@@ -612,6 +612,13 @@ TEST(BinanceLiveE2e, AnOrderTtlCancelsTheEnginesOwnStaleOrderAtTheVenue) {
     const std::vector<VenueOrder> all = venue_orders(v);
     return count_status(all, "CANCELED") >= 2 && all.size() >= 3;
   }, &s)) << "no expired orders\n" << s.body << "\n" << live.err();
+  // /metrics counts the strategy's own TTL cancels.
+  const std::string url = console_url(live);
+  ASSERT_FALSE(url.empty()) << live.err();
+  const std::string metrics =
+      test::http_request(static_cast<std::uint16_t>(std::stoi(url.substr(url.rfind(':') + 1))), test::http::verb::get, "/metrics").body;
+  const long long ttl_cancels = json_number(metrics, "\nsequent_strategy_ttl_cancels_total ");
+  EXPECT_GE(ttl_cancels, 2) << metrics;
   expect_session_survived(live, dir, venue);
   s = venue_state(venue.port);
   const std::vector<VenueOrder> orders = venue_orders(s);
@@ -690,6 +697,7 @@ TEST(BinanceLiveE2e, AFillMissedWhileTheWsApiWasDownComesBackThroughReconciliati
   EXPECT_NE(metrics.find("\nsequent_venue_reconciliations_total 1\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("\nsequent_venue_user_stream_ready 1\n"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("\nsequent_venue_reconcile_failures_total 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nsequent_strategy_ttl_cancels_total 0\n"), std::string::npos) << metrics;
 
   // The kill switch cancels what rests at the venue (entries placed after the reconciliation too).
   const CommandResult k = console(url, manager, "kill_switch");
