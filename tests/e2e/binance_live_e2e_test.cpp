@@ -147,6 +147,18 @@ struct LiveProcess {
   std::string out() const { return slurp(out_file); }
 };
 
+// A journal directory removed now (a previous run's) and again when the test ends, pass or fail.
+struct RemovedOnExit {
+  std::string path;
+  explicit RemovedOnExit(std::string p) : path(std::move(p)) { std::filesystem::remove_all(path); }
+  ~RemovedOnExit() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  RemovedOnExit(const RemovedOnExit&) = delete;
+  RemovedOnExit& operator=(const RemovedOnExit&) = delete;
+};
+
 // A live session against `venue` until the test stops it: journal in `dir`.
 std::vector<std::string> live_args(const std::string& config, const std::string& dir) {
   return {"live", "--config", config, "--confirm-live", "--duration", "60", "--journal", dir, "--console", "127.0.0.1:0"};
@@ -181,7 +193,7 @@ TEST(BinanceLiveE2e, TradesThroughTheVenueProtocolAndReplaysBitForBit) {
   Venue venue;
   ASSERT_GT(venue.port, 0) << venue.proc.line;
   const std::string dir = temp_path("binance_live_journal");
-  std::filesystem::remove_all(dir);
+  const RemovedOnExit cleanup(dir);
   const std::string config = write_config("binance_live", venue.port);
   const CommandResult r = run_sequent("live --config " + config + " --confirm-live --duration 5 --journal " + dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -203,14 +215,13 @@ TEST(BinanceLiveE2e, TradesThroughTheVenueProtocolAndReplaysBitForBit) {
     EXPECT_EQ(text->find(kSecret), std::string::npos);
     EXPECT_EQ(text->find(kKey), std::string::npos);
   }
-  std::filesystem::remove_all(dir);
 }
 
 TEST(BinanceLiveE2e, KillNineThenResumeReconcilesWithTheVenue) {
   Venue venue;
   ASSERT_GT(venue.port, 0) << venue.proc.line;
   const std::string dir = temp_path("binance_resume_journal");
-  std::filesystem::remove_all(dir);
+  const RemovedOnExit cleanup(dir);
   const std::string config = write_config("binance_resume", venue.port);
   // Dies mid-stream (SIGKILL at a seq well after the first orders); the venue lives on.
   const CommandResult crash =
@@ -223,14 +234,13 @@ TEST(BinanceLiveE2e, KillNineThenResumeReconcilesWithTheVenue) {
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
   // Whatever filled before, during or after the crash, the rebuilt position is the venue's.
   EXPECT_NEAR(replayed_position(dir), venue.net_executed(), 1e-9);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(BinanceLiveE2e, ABanMidSessionDowngradesToAdvisoryAndSaysSo) {
   Venue venue;
   ASSERT_GT(venue.port, 0) << venue.proc.line;
   const std::string dir = temp_path("binance_ban_journal"), err_file = temp_path("binance_ban_err.txt");
-  std::filesystem::remove_all(dir);
+  const RemovedOnExit cleanup(dir);
   // The engine in the background; once the venue has seen its first order, the venue bans the key.
   const std::string command = std::string(SEQUENT_BINARY) + " live --config " + write_config("binance_ban", venue.port) +
                               " --confirm-live --duration 6 --console 127.0.0.1:0 --journal " + dir + " >/dev/null 2>" + err_file;
@@ -254,7 +264,6 @@ TEST(BinanceLiveE2e, ABanMidSessionDowngradesToAdvisoryAndSaysSo) {
   EXPECT_NE(err.find("downgraded to advisory"), std::string::npos) << err;
   const CommandResult exported = run_sequent("journal export " + dir + " --format jsonl");
   EXPECT_NE(exported.out.find("\"command\":\"downgrade_to_advisory\""), std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 // What every survived fault must leave: a clean stop, no downgrade (said or journaled), a journal
@@ -278,7 +287,7 @@ TEST(BinanceLiveE2e, SurvivesMarketDataAndWsApiDisconnects) {
   Venue venue;
   ASSERT_GT(venue.port, 0) << venue.proc.line;
   const std::string dir = temp_path("binance_disconnect_journal");
-  std::filesystem::remove_all(dir);
+  const RemovedOnExit cleanup(dir);
   LiveProcess live("binance_disconnect", live_args(write_config("binance_disconnect", venue.port), dir));
   VenueState s;
   ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) { return v.orders() >= 2 && v.fills() >= 2; }, &s))
@@ -307,14 +316,13 @@ TEST(BinanceLiveE2e, SurvivesMarketDataAndWsApiDisconnects) {
               orders_before, s.orders(), fills_before, s.fills(), market_before, s.connections("market"), api_before,
               s.connections("api"));
   expect_session_survived(live, dir, venue);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(BinanceLiveE2e, DroppedDepthMessageResyncsAndTheResyncIsJournaled) {
   Venue venue;
   ASSERT_GT(venue.port, 0) << venue.proc.line;
   const std::string dir = temp_path("binance_resync_journal");
-  std::filesystem::remove_all(dir);
+  const RemovedOnExit cleanup(dir);
   LiveProcess live("binance_resync", live_args(write_config("binance_resync", venue.port), dir));
   VenueState s;
   ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) { return v.orders() >= 1 && v.stream("depth_snapshots") >= 1; }, &s))
@@ -358,14 +366,13 @@ TEST(BinanceLiveE2e, DroppedDepthMessageResyncsAndTheResyncIsJournaled) {
   EXPECT_EQ(markers, 1);
   EXPECT_TRUE(snapshot_after_marker);
   EXPECT_EQ(levels_after_marker_before_snapshot, 0);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(BinanceLiveE2e, A429BacksOffForRetryAfterThenTradesOn) {
   Venue venue;
   ASSERT_GT(venue.port, 0) << venue.proc.line;
   const std::string dir = temp_path("binance_429_journal");
-  std::filesystem::remove_all(dir);
+  const RemovedOnExit cleanup(dir);
   LiveProcess live("binance_429", live_args(write_config("binance_429", venue.port), dir));
   ASSERT_TRUE(wait_for_venue(venue.port, [](const VenueState& v) { return v.orders() >= 2; })) << live.err();
   // The next request (an order, a snapshot, whatever comes) is answered 429 -1003 with
@@ -385,7 +392,6 @@ TEST(BinanceLiveE2e, A429BacksOffForRetryAfterThenTradesOn) {
   EXPECT_EQ(s.applied("rate_limit_429"), 0);
   EXPECT_EQ(s.applied("rate_limit_418"), 0);
   expect_session_survived(live, dir, venue);
-  std::filesystem::remove_all(dir);
 }
 
 // Rotation before Binance's 24-hour cut, forced every 300 ms (venue.rotate_after_ms), through the
@@ -397,7 +403,7 @@ TEST(BinanceLiveE2e, MarketStreamRotationLosesNothingThroughTheJournal) {
   Venue venue;
   ASSERT_GT(venue.port, 0) << venue.proc.line;
   const std::string dir = temp_path("binance_rotation_journal");
-  std::filesystem::remove_all(dir);
+  const RemovedOnExit cleanup(dir);
   const std::string config = write_config("binance_rotation", venue.port, "advisory", "rotate_after_ms = 300\n");
   const CommandResult r = run_sequent("live --config " + config + " --duration 3 --journal " + dir);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -445,7 +451,6 @@ TEST(BinanceLiveE2e, MarketStreamRotationLosesNothingThroughTheJournal) {
   EXPECT_EQ(trade_gaps, 0);
   const CommandResult verify = run_sequent("replay " + dir + " --verify");
   EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
-  std::filesystem::remove_all(dir);
 }
 
 // ---- limit entries and cancels --------------------------------------------------------------------
@@ -521,7 +526,7 @@ TEST(BinanceLiveE2e, LimitEntriesRestAtTheVenueAndCancelAllCancelsThemThere) {
   Venue venue;
   ASSERT_GT(venue.port, 0) << venue.proc.line;
   const std::string dir = temp_path("binance_limit_journal");
-  std::filesystem::remove_all(dir);
+  const RemovedOnExit cleanup(dir);
   const ConsoleUser trader = console_user("trader");
   ASSERT_FALSE(trader.token.empty());
   const std::string strategies =
@@ -593,7 +598,6 @@ TEST(BinanceLiveE2e, LimitEntriesRestAtTheVenueAndCancelAllCancelsThemThere) {
     EXPECT_TRUE(o.status == "CANCELED" || o.status == "FILLED") << o.client_order_id << " " << o.status;
   expect_session_survived(live, dir, venue);
   EXPECT_GT(replayed_position(dir), 0.0) << "the filled entry is the engine's position";
-  std::filesystem::remove_all(dir);
 }
 
 // A resting entry with order_ttl_ms: the engine cancels its own stale order at the venue once,
@@ -602,7 +606,7 @@ TEST(BinanceLiveE2e, AnOrderTtlCancelsTheEnginesOwnStaleOrderAtTheVenue) {
   Venue venue;
   ASSERT_GT(venue.port, 0) << venue.proc.line;
   const std::string dir = temp_path("binance_ttl_journal");
-  std::filesystem::remove_all(dir);
+  const RemovedOnExit cleanup(dir);
   const std::string strategy =
       "[strategy]\nname = \"macd\"\nbar_interval_ms = 20\nfast = 3\nslow = 6\nsignal = 3\norder_type = \"limit\"\n"
       "limit_offset_bps = 300\norder_ttl_ms = 300\n\n[strategy.qty]\nBTCUSDT = \"0.001\"\n\n";
@@ -645,7 +649,6 @@ TEST(BinanceLiveE2e, AnOrderTtlCancelsTheEnginesOwnStaleOrderAtTheVenue) {
   EXPECT_EQ(occurrences(exported.out, "\"exec_type\":\"cancel_rejected\""), 0u);
   std::printf("ttl: %zu orders at the venue, %zu canceled, %zu cancels journaled\n", orders.size(),
               count_status(orders, "CANCELED"), cancelled.size());
-  std::filesystem::remove_all(dir);
 }
 
 // The WS API goes down (user-data connection cut, reconnections refused) while a limit entry
@@ -657,7 +660,7 @@ TEST(BinanceLiveE2e, AFillMissedWhileTheWsApiWasDownComesBackThroughReconciliati
   Venue venue;
   ASSERT_GT(venue.port, 0) << venue.proc.line;
   const std::string dir = temp_path("binance_gap_journal");
-  std::filesystem::remove_all(dir);
+  const RemovedOnExit cleanup(dir);
   const ConsoleUser manager = console_user("manager");
   ASSERT_FALSE(manager.token.empty());
   const std::string strategy =
@@ -719,7 +722,6 @@ TEST(BinanceLiveE2e, AFillMissedWhileTheWsApiWasDownComesBackThroughReconciliati
   EXPECT_TRUE(reconciled_fill) << exported.out;
   EXPECT_GE(occurrences(exported.out, "\"type\":\"reconcile\""), 2u);
   EXPECT_GT(replayed_position(dir), 0.0) << "the entry filled during the outage is the engine's position";
-  std::filesystem::remove_all(dir);
 }
 
 TEST(BinanceLiveE2e, ABannedKeyCannotStartASession) {
