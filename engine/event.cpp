@@ -15,6 +15,32 @@ Event make_event(EventType type, Source source, InstrumentId instrument, TimeNs 
   return e;
 }
 
+std::vector<Event> reconcile_window(std::span<const Event> fills, std::span<const Event> open_acks, TimeNs t,
+                                    Seq last_durable_seq) {
+  std::vector<Event> out;
+  out.reserve(fills.size() + open_acks.size() + 2);
+  Event begin = make_event(EventType::kReconcile, Source::kReconcile, kNoInstrument, t);
+  begin.payload.reconcile.phase = ReconcilePhase::kBegin;
+  begin.payload.reconcile.venue_open_orders = static_cast<std::uint32_t>(open_acks.size());
+  begin.payload.reconcile.venue_fills = static_cast<std::uint32_t>(fills.size());
+  begin.payload.reconcile.last_durable_seq = last_durable_seq;
+  out.push_back(begin);
+  for (Event f : fills) {
+    f.header.source = Source::kReconcile;
+    out.push_back(f);
+  }
+  for (Event a : open_acks) {
+    a.header.source = Source::kReconcile;
+    a.header.flags = kFlagVenueState;
+    a.header.event_ns = t;
+    out.push_back(a);
+  }
+  Event end = begin;
+  end.payload.reconcile.phase = ReconcilePhase::kEnd;
+  out.push_back(end);
+  return out;
+}
+
 std::string_view to_string(Side s) noexcept {
   switch (s) {
     case Side::kBuy: return "buy";

@@ -15,8 +15,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "engine/fixed_point.hpp"
 #include "engine/types.hpp"
@@ -288,6 +290,13 @@ static_assert(offsetof(AdminPayload, strategy_id) == 4 && offsetof(AdminPayload,
 
 // A zeroed event of the given type (all bytes zero, so padding hashes and journals identically).
 Event make_event(EventType type, Source source, InstrumentId instrument, TimeNs event_ns) noexcept;
+
+// The journaled window a venue's view enters the core as (after a restart, and after a lost
+// report stream): kReconcile begin (with the counts and the last durable seq of a crashed session,
+// 0 mid-session), the venue's fills, one kFlagVenueState ack per order it holds open (stamped
+// `t`), kReconcile end; every event from Source::kReconcile. Cold path.
+std::vector<Event> reconcile_window(std::span<const Event> fills, std::span<const Event> open_acks, TimeNs t,
+                                    Seq last_durable_seq);
 
 std::string_view to_string(EventType t) noexcept;
 std::string_view to_string(Source s) noexcept;

@@ -604,25 +604,7 @@ int run_live(const LiveOptions& options) {
     // venue's fills come whole (the router drops the ones it has by trade id).
     const std::uint64_t seen = real_venue ? 0 : (*core)->router().venue_reports_seen();
     for (std::size_t i = seen; i < venue_view.reports.size(); ++i) fills.push_back(venue_view.reports[i]);
-    Event begin = make_event(EventType::kReconcile, Source::kReconcile, kNoInstrument, t);
-    begin.payload.reconcile.phase = ReconcilePhase::kBegin;
-    begin.payload.reconcile.venue_open_orders = static_cast<std::uint32_t>(venue_view.open_acks.size());
-    begin.payload.reconcile.venue_fills = static_cast<std::uint32_t>(fills.size());
-    begin.payload.reconcile.last_durable_seq = resumed_seq;
-    startup.pending.push_back(begin);
-    for (Event f : fills) {
-      f.header.source = Source::kReconcile;
-      startup.pending.push_back(f);
-    }
-    for (Event a : venue_view.open_acks) {
-      a.header.source = Source::kReconcile;
-      a.header.flags = kFlagVenueState;
-      a.header.event_ns = t;
-      startup.pending.push_back(a);
-    }
-    Event end = begin;
-    end.payload.reconcile.phase = ReconcilePhase::kEnd;
-    startup.pending.push_back(end);
+    for (const Event& e : reconcile_window(fills, venue_view.open_acks, t, resumed_seq)) startup.pending.push_back(e);
     std::fprintf(stderr,
                  "sequent live: reconciling with the venue: %zu reports the journal missed, %zu open orders, %" PRIu64
                  " lost seqs filled\n",

@@ -1061,27 +1061,9 @@ class BinanceGateway::Impl {
       quarantine_.add(std::string_view(), "reconciliation after reconnect failed: " + view.error().message, now_ns());
       return reconcile_failed();
     }
-    reconcile_attempts_ = 0;
+    reconcile_backoff_.reset();
     user_lost_ns_ = 0;
-    const TimeNs t = now_ns();
-    Event begin = make_event(EventType::kReconcile, Source::kReconcile, kNoInstrument, t);
-    begin.payload.reconcile.phase = ReconcilePhase::kBegin;
-    begin.payload.reconcile.venue_open_orders = static_cast<std::uint32_t>(view->open_acks.size());
-    begin.payload.reconcile.venue_fills = static_cast<std::uint32_t>(view->fills.size());
-    emit(begin);
-    for (Event f : view->fills) {
-      f.header.source = Source::kReconcile;
-      emit(f);
-    }
-    for (Event a : view->open_acks) {
-      a.header.source = Source::kReconcile;
-      a.header.flags = kFlagVenueState;
-      a.header.event_ns = t;
-      emit(a);
-    }
-    Event end = begin;
-    end.payload.reconcile.phase = ReconcilePhase::kEnd;
-    emit(end);
+    for (const Event& e : reconcile_window(view->fills, view->open_acks, now_ns(), 0)) emit(e);
     for (const Event& e : held_reports_) emit(e);
     held_reports_.clear();
     bump(gw_.counters_.reconciliations, std::uint64_t{1});
@@ -1094,8 +1076,7 @@ class BinanceGateway::Impl {
 
   void reconcile_failed() noexcept {
     bump(gw_.counters_.reconcile_failures, std::uint64_t{1});
-    const int shift = std::min(reconcile_attempts_++, 5);
-    reconcile_retry_mono_ = mono_ns() + (std::int64_t{1'000'000'000} << shift);  // 1 s .. 32 s
+    reconcile_retry_mono_ = mono_ns() + reconcile_backoff_.next_ms() * 1'000'000;
   }
 
   void arm_sweep() {
@@ -1160,7 +1141,7 @@ class BinanceGateway::Impl {
   bool reconciling_ = false;          // orders refused, reports held
   bool reconcile_running_ = false;    // the fetch thread is working
   bool reconcile_again_ = false;      // lost again meanwhile: fetch once more afterwards
-  int reconcile_attempts_ = 0;
+  Backoff reconcile_backoff_{BackoffParams{1'000, 32'000, 11}};  // failed fetches: retried, jittered
   std::int64_t reconcile_retry_mono_ = 0;
   std::vector<Event> held_reports_;
   std::thread reconcile_thread_;
