@@ -87,6 +87,26 @@ inline OrderRecord order_record_of(const Event& order) noexcept {
   return r;
 }
 
+// The record of an order a venue reports open during reconciliation (a kFlagVenueState kNew
+// whose origin the core never saw, lost in a crash): acknowledged and confirmed, its strategy
+// from the client order id (engine/types.hpp), its limit price from the ack's last_price.
+inline OrderRecord adopted_order_record(const Event& venue_ack) noexcept {
+  const ExecReportPayload& x = venue_ack.payload.exec;
+  OrderRecord r;
+  r.client_order_id = x.client_order_id;
+  r.instrument = venue_ack.instrument();
+  r.strategy_id = strategy_of_order(x.client_order_id);
+  r.side = x.side;
+  r.order_type = OrderType::kLimit;
+  r.status = OrderStatus::kAcknowledged;
+  r.price = x.last_price;
+  r.qty = x.leaves_qty + x.cum_qty;
+  r.cum_qty = x.cum_qty;
+  r.venue_order_id = x.venue_order_id;
+  r.confirmed = true;
+  return r;
+}
+
 class OrderTable {
  public:
   // Capacity rounded up to a power of two, at least 2 × max_orders so probes stay short.

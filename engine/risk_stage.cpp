@@ -277,17 +277,7 @@ void RiskStage::on_venue_open(const Event& e) noexcept {
     known->confirmed = true;
     return;
   }
-  OrderRecord r;
-  r.client_order_id = x.client_order_id;
-  r.instrument = e.instrument();
-  r.strategy_id = strategy_of_order(x.client_order_id);
-  r.side = x.side;
-  r.order_type = OrderType::kLimit;
-  r.price = x.last_price;  // the order's limit price (engine/event.hpp: venue-state acks)
-  r.qty = x.leaves_qty + x.cum_qty;
-  r.cum_qty = x.cum_qty;
-  r.status = OrderStatus::kAcknowledged;
-  r.confirmed = true;
+  const OrderRecord r = adopted_order_record(e);
   if (open_.insert(r)) {
     adjust_open(r, x.leaves_qty.raw());
     ++s_open_count_[book_of(r.strategy_id)];

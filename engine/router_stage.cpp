@@ -127,17 +127,9 @@ void RouterStage::on_exec(const Event& e) noexcept {
   if (reconciling_ && x.exec_type == ExecType::kNew && (e.header.flags & kFlagVenueState) != 0) {
     OrderRecord* known = orders_.find(x.client_order_id);
     if (known == nullptr) {
-      // Open at the venue, unknown here (its origin input was lost in the crash): adopt it.
-      OrderRecord r;
-      r.client_order_id = x.client_order_id;
-      r.instrument = e.instrument();
-      r.side = x.side;
-      r.status = OrderStatus::kAcknowledged;
-      r.qty = x.leaves_qty + x.cum_qty;
-      r.cum_qty = x.cum_qty;
-      r.venue_order_id = x.venue_order_id;
-      r.confirmed = true;
-      if (orders_.insert(r)) ++adopted_total_;
+      // Open at the venue, unknown here (its origin input was lost in the crash): adopt it, in
+      // its strategy's book.
+      if (orders_.insert(adopted_order_record(e))) ++adopted_total_;
       return;
     }
     known->confirmed = true;

@@ -438,6 +438,38 @@ TEST(StrategyBooks, AStrategyHaltCancelsOnlyThatStrategysOrders) {
   }
 }
 
+// An order the venue reports open at reconciliation that the core never knew (its origin lost in
+// a crash) is adopted in its strategy's book: its later fill moves that strategy's position, not
+// the system book's.
+TEST(StrategyBooks, AnOrderAdoptedAtReconciliationFillsIntoItsStrategysBook) {
+  Fx f;
+  RouterStage router(f.registry, RouterConfig{});
+  Recorder out;
+  const Event lost = as_order(f.intent(2, 0, Side::kBuy, "0.4", "9000"));  // never seen by the router
+  auto window = [&](ReconcilePhase phase) {
+    Event e = make_event(EventType::kReconcile, Source::kReconcile, kNoInstrument, 0);
+    e.header.seq = f.seq++;
+    e.payload.reconcile.phase = phase;
+    return e;
+  };
+  Event ack = make_event(EventType::kExecReport, Source::kReconcile, 0, 0);
+  ack.header.seq = f.seq++;
+  ack.header.flags = kFlagVenueState;
+  ack.payload.exec.client_order_id = lost.payload.order.client_order_id;
+  ack.payload.exec.exec_type = ExecType::kNew;
+  ack.payload.exec.side = Side::kBuy;
+  ack.payload.exec.last_price = px("9000");
+  ack.payload.exec.leaves_qty = q("0.4");
+  router.on_event(window(ReconcilePhase::kBegin), out);
+  router.on_event(ack, out);
+  router.on_event(window(ReconcilePhase::kEnd), out);
+  ASSERT_EQ(router.orders().size(), 1u);
+  router.on_event(f.fill(lost, "9000", 5), out);
+  EXPECT_EQ(router.position(2, 0).qty(), q("0.4"));
+  EXPECT_EQ(router.position(StrategyId{0}, 0).qty(), Qty{}) << "not the system book";
+  EXPECT_EQ(router.orders().size(), 0u);
+}
+
 // The console's `strategy` scope: an operator's cancel_all and flatten act on that strategy's
 // orders and book only; the kill switch is never scoped.
 TEST(StrategyBooks, AnOperatorsCancelAllAndFlattenCanBeScopedToOneStrategy) {
